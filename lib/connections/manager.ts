@@ -1,0 +1,363 @@
+/**
+ * The effectful half of the connection lifecycle. Inputs (API calls, libp2p
+ * events, timers) go through the pure reducer one at a time; the committed
+ * transitions become `events$` in commit order and the returned effects are
+ * executed here: dials, timers, hang-ups and the release of a peer's streams
+ * and keys. Timer callbacks re-enter through the reducer, which ignores stale
+ * ones, so a timer can never act on a state it was not armed for.
+ *
+ * @module
+ */
+import { BehaviorSubject, Subject } from 'rxjs'
+import type { Observable } from 'rxjs'
+import type { Connection, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ErrorCode, GlueberryError } from '../errors.js'
+import { ConnectionState } from '../types.js'
+import type { ConnectionEvent } from '../types.js'
+import type { Host } from '../host/libp2p.js'
+import type { Logger } from '../observability/logger.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { ReconnectPolicy } from './reconnect-policy.js'
+import { reduce, toConnectionEvents } from './state-machine.js'
+import type { Effect, Input, PeerRecord } from './state-machine.js'
+
+export interface ConnectionManagerOptions {
+  host: Host
+  policy: ReconnectPolicy
+  handshakeTimeout: number
+  cooldown: number
+  dialTimeout: number
+  logger: Logger
+  metrics: Metrics
+  random?: () => number
+  /** Address-book peers that are not blacklisted are redialed after a loss. */
+  isReconnectable: (peer: string) => boolean
+  isBlacklisted: (peer: string) => boolean
+  addressesOf: (peer: string) => string[]
+  /** Zero keys, close streams: the peer's session is over. */
+  releasePeer: (peer: string, reason: GlueberryError) => void
+  onConnected?: (peer: string, outbound: boolean) => void
+  onEstablished?: (peer: string, handshakeSeconds: number) => void
+  onDisconnected?: (peer: string) => void
+}
+
+interface Timers {
+  handshake?: ReturnType<typeof setTimeout>
+  reconnect?: ReturnType<typeof setTimeout>
+  cooldown?: ReturnType<typeof setTimeout>
+}
+
+interface Waiter {
+  resolve: () => void
+  reject: (err: GlueberryError) => void
+}
+
+export class ConnectionManager {
+  private readonly records = new Map<string, PeerRecord>()
+  private readonly timers = new Map<string, Timers>()
+  private readonly states = new Map<string, BehaviorSubject<ConnectionState>>()
+  private readonly connectWaiters = new Map<string, Set<Waiter>>()
+  private readonly dials = new Map<string, AbortController>()
+  private readonly connectedAt = new Map<string, number>()
+  private readonly events = new Subject<ConnectionEvent>()
+  private stopped = false
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => { this.connectionOpened(evt.detail) }
+  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => { this.peerDisconnected(evt.detail.toString()) }
+
+  readonly events$: Observable<ConnectionEvent> = this.events.asObservable()
+
+  constructor (private readonly options: ConnectionManagerOptions) {
+    options.host.addEventListener('connection:open', this.onConnectionOpen)
+    options.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
+  }
+
+  state (peer: string): ConnectionState {
+    return this.records.get(peer)?.state ?? ConnectionState.Disconnected
+  }
+
+  state$ (peer: string): Observable<ConnectionState> {
+    return this.subject(peer).asObservable()
+  }
+
+  isOutbound (peer: string): boolean | undefined {
+    const record = this.records.get(peer)
+    if (record === undefined || record.state === ConnectionState.Disconnected) return undefined
+    return record.outbound
+  }
+
+  peers (): string[] {
+    return [...this.records.keys()]
+  }
+
+  /** Resolves once the peer is Connected (or Established); rejects with the dial's error. */
+  async connect (peer: string, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true) throw aborted(peer, signal)
+    const current = this.state(peer)
+    if (current === ConnectionState.Connected || current === ConnectionState.Established) return
+    const wait = this.waitForConnected(peer, signal)
+    this.dispatch(peer, { type: 'connect' })
+    await wait
+  }
+
+  disconnect (peer: string): void {
+    this.dispatch(peer, { type: 'disconnect' })
+  }
+
+  cancelReconnection (peer: string): void {
+    this.dispatch(peer, { type: 'cancelReconnection' })
+  }
+
+  /** Phase 2 of the handshake: Connected -> Established. */
+  finalize (peer: string): void {
+    this.dispatch(peer, { type: 'handshakeFinalized' })
+  }
+
+  blacklisted (peer: string): void {
+    if (this.records.has(peer)) this.dispatch(peer, { type: 'blacklisted' })
+  }
+
+  /** Auto-connect for a peer just added to the book; quiet if it is already connecting. */
+  autoConnect (peer: string): void {
+    const state = this.state(peer)
+    if (state !== ConnectionState.Disconnected) return
+    this.dispatch(peer, { type: 'connect' })
+  }
+
+  /** Emits the final transitions, clears every timer and completes every Observable. */
+  stop (): void {
+    if (this.stopped) return
+    for (const peer of [...this.records.keys()]) {
+      if (this.state(peer) !== ConnectionState.Disconnected) this.dispatch(peer, { type: 'stop' })
+    }
+    this.stopped = true
+    this.options.host.removeEventListener('connection:open', this.onConnectionOpen)
+    this.options.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    for (const peer of this.timers.keys()) this.clearTimers(peer)
+    for (const dial of this.dials.values()) dial.abort()
+    this.dials.clear()
+    const stopped = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
+    for (const waiters of this.connectWaiters.values()) for (const w of waiters) w.reject(stopped)
+    this.connectWaiters.clear()
+    this.events.complete()
+    for (const subject of this.states.values()) subject.complete()
+  }
+
+  /** Runs one input through the reducer and applies the outcome. Throws the rejection, if any. */
+  dispatch (peer: string, input: Input): void {
+    if (this.stopped) throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped', { peer })
+    const result = reduce(this.records.get(peer), input, {
+      reconnectable: this.options.isReconnectable(peer),
+      blacklisted: this.options.isBlacklisted(peer),
+      peer,
+      policy: this.options.policy,
+      random: (this.options.random ?? Math.random)(),
+      cooldownMs: this.options.cooldown,
+      handshakeTimeoutMs: this.options.handshakeTimeout
+    })
+    if (!result.accepted) throw withPeer(result.error, peer)
+    this.records.set(peer, result.record)
+    const now = Date.now()
+    for (const event of toConnectionEvents(peer, result, now)) this.commit(event)
+    for (const effect of result.effects) this.run(peer, effect)
+  }
+
+  private commit (event: ConnectionEvent): void {
+    const { peerId, state, previous } = event
+    this.subject(peerId).next(state)
+    this.options.metrics.eventEmitted(state)
+    if (state === ConnectionState.Connected) {
+      this.connectedAt.set(peerId, performance.now())
+      this.options.onConnected?.(peerId, event.outbound)
+      this.settleWaiters(peerId, undefined)
+    } else if (state === ConnectionState.Established) {
+      const since = this.connectedAt.get(peerId) ?? performance.now()
+      this.options.onEstablished?.(peerId, (performance.now() - since) / 1000)
+    } else if (state === ConnectionState.Disconnected && previous !== ConnectionState.Disconnected) {
+      this.options.onDisconnected?.(peerId)
+    }
+    if (state === ConnectionState.Disconnected || state === ConnectionState.Cooldown) {
+      this.settleWaiters(peerId, event.error ?? new GlueberryError(ErrorCode.ConnectionFailed, `connection to ${peerId} ended`, { peer: peerId }))
+    }
+    this.events.next(event)
+  }
+
+  private run (peer: string, effect: Effect): void {
+    const timers = this.timersOf(peer)
+    switch (effect.type) {
+      case 'dial':
+        this.dial(peer, effect.generation)
+        break
+      case 'cancelDial':
+        this.dials.get(peer)?.abort()
+        break
+      case 'armHandshakeTimer': {
+        const { generation } = effect
+        clearTimeout(timers.handshake)
+        timers.handshake = setTimeout(() => { this.fire(peer, { type: 'handshakeTimedOut', generation }) }, effect.ms)
+        break
+      }
+      case 'cancelHandshakeTimer':
+        clearTimeout(timers.handshake)
+        timers.handshake = undefined
+        break
+      case 'scheduleReconnect': {
+        const { generation } = effect
+        clearTimeout(timers.reconnect)
+        timers.reconnect = setTimeout(() => { this.fire(peer, { type: 'reconnectTimerFired', generation }) }, effect.ms)
+        break
+      }
+      case 'cancelReconnect':
+        clearTimeout(timers.reconnect)
+        timers.reconnect = undefined
+        break
+      case 'scheduleCooldownEnd': {
+        const { generation } = effect
+        clearTimeout(timers.cooldown)
+        timers.cooldown = setTimeout(() => { this.fire(peer, { type: 'cooldownEnded', generation }) }, effect.ms)
+        break
+      }
+      case 'cancelCooldownEnd':
+        clearTimeout(timers.cooldown)
+        timers.cooldown = undefined
+        break
+      case 'closeConnection':
+        this.dials.get(peer)?.abort()
+        this.options.host.hangUp(peerIdFromString(peer)).catch((err: unknown) => {
+          this.options.logger.debug('hang up failed', { peer_id: peer, error: String(err) })
+        })
+        break
+      case 'releasePeerResources':
+        this.options.releasePeer(peer, new GlueberryError(ErrorCode.StreamClosed, `session with ${peer} ended`, { peer }))
+        break
+      default:
+        break
+    }
+  }
+
+  /** Timer and libp2p callbacks: a rejection here is a stale input, never an exception. */
+  private fire (peer: string, input: Input): void {
+    if (this.stopped) return
+    try {
+      this.dispatch(peer, input)
+    } catch (err) {
+      this.options.logger.debug('input ignored', { peer_id: peer, input: input.type, error: String(err) })
+    }
+  }
+
+  private dial (peer: string, generation: number): void {
+    const controller = new AbortController()
+    this.dials.get(peer)?.abort()
+    this.dials.set(peer, controller)
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.dialTimeout)])
+    const run = async (): Promise<Connection> => {
+      const id = peerIdFromString(peer)
+      const addresses = this.options.addressesOf(peer).map(a => multiaddr(a))
+      if (addresses.length > 0) await this.options.host.peerStore.merge(id, { multiaddrs: addresses })
+      return await this.options.host.dial(id, { signal })
+    }
+    run().then((connection) => {
+      if (this.dials.get(peer) === controller) this.dials.delete(peer)
+      this.options.metrics.connectionAttempt('success')
+      this.fire(peer, { type: 'dialSucceeded', generation, outbound: connection.direction === 'outbound' })
+    }, (err: unknown) => {
+      if (this.dials.get(peer) === controller) this.dials.delete(peer)
+      const userAbort = controller.signal.aborted
+      this.options.metrics.connectionAttempt(userAbort ? 'aborted' : 'failure')
+      const error = new GlueberryError(ErrorCode.ConnectionFailed, `dial to ${peer} failed: ${(err as Error)?.message ?? String(err)}`, {
+        peer, cause: err
+      })
+      this.fire(peer, { type: 'dialFailed', generation, error, aborted: userAbort })
+    })
+  }
+
+  private connectionOpened (connection: Connection): void {
+    const peer = connection.remotePeer.toString()
+    this.options.metrics.connectionOpened(connection.direction)
+    connection.addEventListener('close', () => { this.options.metrics.connectionClosed(connection.direction) }, { once: true })
+    const state = this.state(peer)
+    // Our own dials report through dialSucceeded; everything else that brings
+    // a peer up (an inbound dial, a simultaneous dial) enters here.
+    if (state === ConnectionState.Connected || state === ConnectionState.Established) return
+    if (connection.direction === 'outbound' && state === ConnectionState.Connecting) return
+    this.fire(peer, { type: 'inboundConnected', outbound: connection.direction === 'outbound' })
+  }
+
+  private peerDisconnected (peer: string): void {
+    if (!this.records.has(peer)) return
+    this.fire(peer, {
+      type: 'connectionLost',
+      error: new GlueberryError(ErrorCode.NotConnected, `connection to ${peer} lost`, { peer })
+    })
+  }
+
+  private waitForConnected (peer: string, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let waiters = this.connectWaiters.get(peer)
+      if (waiters === undefined) {
+        waiters = new Set()
+        this.connectWaiters.set(peer, waiters)
+      }
+      const set = waiters
+      const onAbort = (): void => {
+        set.delete(waiter)
+        // A user abort of connect() aborts the dial; it never starts reconnection.
+        this.dials.get(peer)?.abort()
+        reject(aborted(peer, signal as AbortSignal))
+      }
+      const waiter: Waiter = {
+        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
+        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      set.add(waiter)
+    })
+  }
+
+  private settleWaiters (peer: string, error: GlueberryError | undefined): void {
+    const waiters = this.connectWaiters.get(peer)
+    if (waiters === undefined) return
+    this.connectWaiters.delete(peer)
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve()
+      else waiter.reject(error)
+    }
+  }
+
+  private subject (peer: string): BehaviorSubject<ConnectionState> {
+    let subject = this.states.get(peer)
+    if (subject === undefined) {
+      subject = new BehaviorSubject<ConnectionState>(this.state(peer))
+      this.states.set(peer, subject)
+    }
+    return subject
+  }
+
+  private timersOf (peer: string): Timers {
+    let timers = this.timers.get(peer)
+    if (timers === undefined) {
+      timers = {}
+      this.timers.set(peer, timers)
+    }
+    return timers
+  }
+
+  private clearTimers (peer: string): void {
+    const timers = this.timers.get(peer)
+    if (timers === undefined) return
+    clearTimeout(timers.handshake)
+    clearTimeout(timers.reconnect)
+    clearTimeout(timers.cooldown)
+    this.timers.delete(peer)
+  }
+}
+
+function aborted (peer: string, signal: AbortSignal): GlueberryError {
+  return new GlueberryError(ErrorCode.Aborted, `connect to ${peer} aborted`, { peer, cause: signal.reason })
+}
+
+function withPeer (error: GlueberryError, peer: string): GlueberryError {
+  if (error.peer !== undefined) return error
+  return new GlueberryError(error.code, error.message, { peer, cause: error.cause, retriable: error.retriable })
+}

@@ -1,0 +1,15 @@
+/**
+ * How a ready-made handshake (such as `standardHandshake`) plugs into a node:
+ * the node attaches it when it starts and detaches it when it stops. It sees
+ * only the public API, so a custom handshake can do anything it does.
+ *
+ * @module
+ */
+import type { GlueberryNode } from '../api.js'
+
+export interface HandshakeDriver {
+  /** Streams the driver will prepare: the node registers their protocols when it starts. */
+  readonly streams: readonly string[]
+  /** Starts driving handshakes for `node`; returns the function that stops it. */
+  attach (node: GlueberryNode): () => void
+}

@@ -1,0 +1,52 @@
+/**
+ * Creates the libp2p host: TCP, Noise, yamux and identify, the node's own
+ * Ed25519 identity, the blacklist gater, and limits raised so that a local
+ * cluster of 50 nodes can dial each other at once (libp2p's defaults accept
+ * 5 inbound connections per second per host and 10 pending ones, which makes
+ * local clusters fail with bare ECONNRESETs).
+ *
+ * @module
+ */
+import { createLibp2p } from 'libp2p'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import type { Identify } from '@libp2p/identify'
+import { blacklistGater } from './gater.js'
+import type { IsBlacklisted } from './gater.js'
+
+export interface HostOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  isBlacklisted: IsBlacklisted
+  maxConnections: number
+  dialTimeout: number
+}
+
+export type Host = Libp2p<{ identify: Identify }>
+
+export async function createHost (options: HostOptions): Promise<Host> {
+  return await createLibp2p({
+    start: false,
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: blacklistGater(options.isBlacklisted),
+    connectionManager: {
+      maxConnections: options.maxConnections,
+      maxParallelDials: 200,
+      maxDialQueueLength: 2000,
+      inboundConnectionThreshold: Math.max(100, options.maxConnections),
+      maxIncomingPendingConnections: Math.max(100, options.maxConnections),
+      dialTimeout: options.dialTimeout,
+      // Glueberry owns reconnection (backoff, cooldown, address book); the
+      // libp2p reconnect queue would redial behind its back.
+      reconnectRetries: 0
+    },
+    services: { identify: identify() }
+  })
+}

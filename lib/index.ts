@@ -1,0 +1,37 @@
+/**
+ * Glueberry: secure messaging between known peers on js-libp2p, with
+ * connections, messages, events and statistics as RxJS Observables.
+ *
+ * ```ts
+ * import { createNode } from 'glueberry'
+ * const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'] })
+ * await node.start()
+ * node.messages$.subscribe(m => console.log(m.peerId, m.stream, m.data))
+ * ```
+ *
+ * @packageDocumentation
+ */
+// Must run before any libp2p code runs: Node 20 lacks Promise.withResolvers.
+import './polyfill.js'
+
+export { createNode } from './node.js'
+export type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure } from './api.js'
+export { resolveConfig, DEFAULTS } from './config.js'
+export type { NodeOptions, ResolvedConfig, FlowOptions, LimitOptions, DecryptionErrorPolicy } from './config.js'
+export { ErrorCode, GlueberryError, isGlueberryError, isRetriable, isPermanent } from './errors.js'
+export type { GlueberryErrorOptions } from './errors.js'
+export { ConnectionState, HANDSHAKE_STREAM } from './types.js'
+export type { ConnectionEvent, IncomingMessage, AbortOptions } from './types.js'
+export { CURRENT_VERSION, parseVersion, formatVersion, isCompatible, isNewer, assertCompatible } from './version.js'
+export type { ProtocolVersion } from './version.js'
+export type { PeerStats, StreamStats, NodeStats } from './stats/tracker.js'
+export type { PeerEntry, BlacklistEntry, AddressBookStorage } from './peers/index.js'
+export { JsonFileStorage, MemoryStorage } from './peers/index.js'
+export type { HandshakeDriver } from './handshake/driver.js'
+export { noopLogger, consoleLogger } from './observability/logger.js'
+export type { Logger, LogFields, LogLevel } from './observability/logger.js'
+export { noopMetrics } from './observability/metrics.js'
+export type { Metrics } from './observability/metrics.js'
+export { FLOW, flowOf } from './flow.js'
+export type { FlowHandle } from './flow.js'
+export { publicKeyMatchesPeerId } from './crypto/index.js'

@@ -1,0 +1,490 @@
+/**
+ * createNode(): the facade that wires the parts (identity, address book,
+ * libp2p host, connection manager, stream manager, statistics) and checks
+ * the public API's arguments. No protocol logic lives here.
+ *
+ * @module
+ */
+import { BehaviorSubject, Subject, map, merge, throttleTime } from 'rxjs'
+import type { Observable } from 'rxjs'
+import type { Connection, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ErrorCode, GlueberryError, abortError } from './errors.js'
+import type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions } from './api.js'
+import { resolveConfig } from './config.js'
+import type { NodeOptions, ResolvedConfig } from './config.js'
+import { ConnectionState, HANDSHAKE_STREAM } from './types.js'
+import type { AbortOptions, ConnectionEvent, IncomingMessage } from './types.js'
+import { CURRENT_VERSION, formatVersion } from './version.js'
+import type { ProtocolVersion } from './version.js'
+import { StatsTracker } from './stats/tracker.js'
+import type { NodeStats, PeerStats } from './stats/tracker.js'
+import { createHost } from './host/libp2p.js'
+import type { Host } from './host/libp2p.js'
+import { ConnectionManager } from './connections/manager.js'
+import { StreamManager } from './streams/stream-manager.js'
+import type { DecryptionFailure } from './streams/stream-manager.js'
+import type { FlowMessage } from './flow.js'
+import { AddressBook, JsonFileStorage, MemoryStorage } from './peers/index.js'
+import type { PeerEntry } from './peers/index.js'
+import { backendFor, createIdentity, createPeerKeys } from './crypto/index.js'
+import type { Identity } from './crypto/index.js'
+import { streamWire, validateSendStreamName, validatePreparedStreamName } from './streams/wire-adapter.js'
+
+/** Stats snapshots are emitted at most this often. */
+const STATS_THROTTLE_MS = 250
+
+/**
+ * Creates a node (not started). Validates the options, loads or generates
+ * the identity, opens the address book and builds the libp2p host without
+ * binding any address yet: `start()` does that.
+ */
+export async function createNode (options: NodeOptions = {}): Promise<GlueberryNode> {
+  const config = resolveConfig(options)
+  const identity = await createIdentity(config.privateKey)
+  const storage = config.addressBook === undefined
+    ? new MemoryStorage()
+    : typeof config.addressBook === 'string' ? new JsonFileStorage(config.addressBook) : config.addressBook
+  const book = new AddressBook(storage, { maxMetadataBytes: config.maxMetadataSize })
+  await book.open()
+  let host: Host
+  try {
+    host = await createHost({
+      privateKey: identity.privateKey,
+      listen: config.listen,
+      isBlacklisted: (peer) => book.isBlacklisted(peer),
+      maxConnections: config.limits.maxConnections,
+      dialTimeout: config.dialTimeout
+    })
+  } catch (err) {
+    await book.close()
+    throw new GlueberryError(ErrorCode.InvalidConfig, `could not create the libp2p host: ${(err as Error).message}`, { cause: err })
+  }
+  return new Node(config, identity, book, host)
+}
+
+class Node implements GlueberryNode {
+  private statusValue: NodeStatus = 'created'
+  private readonly messages = new Subject<IncomingMessage>()
+  private readonly decryptionErrors = new Subject<DecryptionFailure>()
+  private readonly errors = new Subject<GlueberryError>()
+  private readonly statsChanged = new BehaviorSubject<number>(0)
+  private readonly stats = new StatsTracker()
+  private readonly connections: ConnectionManager
+  private readonly streams: StreamManager
+  private readonly registered = new Set<string>()
+  private readonly backend
+  private detachHandshake?: () => void
+  private stopping?: Promise<void>
+
+  readonly peerId: string
+  readonly version: ProtocolVersion = CURRENT_VERSION
+  readonly events$: Observable<ConnectionEvent>
+  readonly messages$: Observable<IncomingMessage> = this.messages.asObservable()
+  readonly decryptionErrors$: Observable<DecryptionFailure> = this.decryptionErrors.asObservable()
+  readonly errors$: Observable<GlueberryError>
+  readonly peers$: Observable<readonly PeerEntry[]>
+  readonly stats$: Observable<NodeStats>
+
+  constructor (
+    private readonly config: ResolvedConfig,
+    private readonly identity: Identity,
+    private readonly book: AddressBook,
+    private readonly host: Host
+  ) {
+    this.peerId = identity.peerIdString
+    this.backend = backendFor(config.crypto)
+    const { logger, metrics } = config
+    this.streams = new StreamManager({
+      wire: streamWire,
+      maxMessageSize: config.maxMessageSize,
+      high: config.flow.high,
+      low: config.flow.low,
+      maxHeldStreamsPerPeer: config.limits.maxHeldStreamsPerPeer,
+      maxOutboundStreams: config.limits.maxOutboundStreams,
+      handshakeTimeout: config.handshakeTimeout,
+      decryptionErrorPolicy: config.decryptionErrorPolicy,
+      connectionFor: (peer) => this.connectionFor(peer),
+      deliver: (message) => { this.deliver(message) },
+      report: (error) => {
+        logger.warn('stream error', { peer_id: error.peer, stream: error.stream, code: error.code, error: error.message })
+        this.errors.next(error)
+      },
+      onDecryptionError: (failure) => {
+        metrics.decryptionError()
+        this.stats.decryptionError()
+        this.statsChanged.next(this.stats.revision)
+        logger.warn('decryption failed', { peer_id: failure.peerId, stream: failure.stream, count: failure.count })
+        this.decryptionErrors.next(failure)
+      },
+      onStreamOpened: (_peer, stream) => { metrics.streamOpened(stream) },
+      onStreamClosed: (_peer, stream) => { metrics.streamClosed(stream) },
+      onBackpressure: (stream, event, seconds) => {
+        if (event === 'engaged') metrics.backpressureEngaged(stream)
+        else metrics.backpressureWait(stream, seconds ?? 0)
+      }
+    })
+    this.connections = new ConnectionManager({
+      host,
+      policy: config.reconnect,
+      handshakeTimeout: config.handshakeTimeout,
+      cooldown: config.cooldown,
+      dialTimeout: config.dialTimeout,
+      logger,
+      metrics,
+      isReconnectable: (peer) => this.statusValue === 'started' && this.book.has(peer) && !this.book.isBlacklisted(peer),
+      isBlacklisted: (peer) => this.book.isBlacklisted(peer),
+      addressesOf: (peer) => this.book.get(peer)?.multiaddrs ?? [],
+      releasePeer: (peer, reason) => { this.streams.release(peer, reason) },
+      onConnected: (peer, outbound) => {
+        this.stats.connected(peer, outbound)
+        this.statsChanged.next(this.stats.revision)
+        if (this.book.has(peer)) this.book.touchLastSeen(peer)
+      },
+      onEstablished: (_peer, seconds) => {
+        metrics.handshakeDuration(seconds)
+        metrics.handshakeResult('success')
+        this.statsChanged.next(this.stats.revision)
+      },
+      onDisconnected: (peer) => {
+        this.stats.disconnected(peer)
+        this.statsChanged.next(this.stats.revision)
+      }
+    })
+    this.events$ = this.connections.events$
+    this.errors$ = merge(this.errors, book.errors$)
+    this.peers$ = book.peers$
+    this.stats$ = this.statsChanged.pipe(
+      throttleTime(STATS_THROTTLE_MS, undefined, { leading: true, trailing: true }),
+      map(() => this.stats.totals(this.countEstablished()))
+    )
+    // Handshake timeouts and failed dials count as failures in peer stats.
+    this.events$.subscribe((event) => {
+      if (event.state === ConnectionState.Cooldown) {
+        metrics.handshakeResult('timeout')
+        this.stats.failed(event.peerId)
+      } else if (event.state === ConnectionState.Disconnected && event.previous === ConnectionState.Connecting && event.error !== undefined) {
+        this.stats.failed(event.peerId)
+      }
+      logger.debug('connection state', { peer_id: event.peerId, state: event.state, previous: event.previous })
+    })
+  }
+
+  get status (): NodeStatus {
+    return this.statusValue
+  }
+
+  get publicKey (): Uint8Array {
+    return this.identity.edPublicKey.slice()
+  }
+
+  get multiaddrs (): string[] {
+    return this.host.getMultiaddrs().map(a => a.toString())
+  }
+
+  state$ (peerId: string): Observable<ConnectionState> {
+    return this.connections.state$(peerId)
+  }
+
+  state (peerId: string): ConnectionState {
+    return this.connections.state(peerId)
+  }
+
+  async start (): Promise<void> {
+    if (this.statusValue === 'started' || this.statusValue === 'starting') {
+      throw new GlueberryError(ErrorCode.NodeAlreadyStarted, 'node is already started')
+    }
+    if (this.statusValue !== 'created') throw new GlueberryError(ErrorCode.NodeStopped, 'a stopped node cannot be restarted: create a new one')
+    this.statusValue = 'starting'
+    try {
+      await this.host.start()
+      await this.register(HANDSHAKE_STREAM)
+      for (const name of this.config.handshake?.streams ?? []) await this.register(name)
+    } catch (err) {
+      this.statusValue = 'created'
+      await Promise.resolve(this.host.stop()).catch(() => {})
+      throw new GlueberryError(ErrorCode.InvalidConfig, `could not start: ${(err as Error).message}`, { cause: err })
+    }
+    this.statusValue = 'started'
+    this.config.logger.info('node started', { peer_id: this.peerId, listen_addrs: this.multiaddrs })
+    if (this.config.handshake !== undefined) this.detachHandshake = this.config.handshake.attach(this)
+    for (const entry of this.book.list()) {
+      if (!this.book.isBlacklisted(entry.peerId)) this.connections.autoConnect(entry.peerId)
+    }
+  }
+
+  /** Idempotent; valid in every state. The node cannot be started again. */
+  async stop (): Promise<void> {
+    if (this.stopping !== undefined) return await this.stopping
+    this.stopping = this.shutdown()
+    await this.stopping
+  }
+
+  private async shutdown (): Promise<void> {
+    const wasStarted = this.statusValue === 'started' || this.statusValue === 'starting'
+    this.statusValue = 'stopping'
+    this.config.logger.info('node stopping', { peer_id: this.peerId })
+    this.detachHandshake?.()
+    const reason = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
+    this.connections.stop()
+    this.streams.stop(reason)
+    if (wasStarted) {
+      await Promise.resolve(this.host.stop()).catch((err: unknown) => {
+        this.config.logger.error('failed to stop libp2p', { error: String(err) })
+      })
+    }
+    await this.book.close()
+    this.identity.destroy()
+    this.statusValue = 'stopped'
+    this.messages.complete()
+    this.decryptionErrors.complete()
+    this.errors.complete()
+    this.statsChanged.complete()
+    this.config.logger.info('node stopped', { peer_id: this.peerId })
+  }
+
+  async addPeer (peerId: string, multiaddrs: string[], metadata?: Record<string, string>): Promise<void> {
+    this.assertUsable()
+    await this.book.add(peerId, multiaddrs, metadata)
+    this.config.logger.info('peer added', { peer_id: peerId })
+    if (this.statusValue === 'started') this.connections.autoConnect(peerId)
+  }
+
+  async removePeer (peerId: string): Promise<void> {
+    this.assertUsable()
+    await this.book.remove(peerId)
+  }
+
+  getPeer (peerId: string): PeerEntry | undefined {
+    return this.book.get(peerId)
+  }
+
+  listPeers (): PeerEntry[] {
+    return this.book.list()
+  }
+
+  async connect (peerId: string, options: AbortOptions = {}): Promise<void> {
+    this.assertStarted()
+    checkPeerId(peerId)
+    if (peerId === this.peerId) throw new GlueberryError(ErrorCode.InvalidPeerId, 'cannot connect to self', { peer: peerId })
+    if (this.book.isBlacklisted(peerId)) throw new GlueberryError(ErrorCode.PeerBlacklisted, `peer ${peerId} is blacklisted`, { peer: peerId })
+    if (!this.book.has(peerId) && this.connectionFor(peerId) === undefined) {
+      throw new GlueberryError(ErrorCode.PeerNotFound, `peer ${peerId} is not in the address book: addPeer() first`, { peer: peerId })
+    }
+    await this.connections.connect(peerId, options.signal)
+  }
+
+  async disconnect (peerId: string, options: AbortOptions = {}): Promise<void> {
+    this.assertStarted()
+    checkPeerId(peerId)
+    if (options.signal?.aborted === true) throw abortError(options.signal, 'disconnect', { peer: peerId })
+    this.connections.disconnect(peerId)
+    await this.hangUp(peerId, options.signal)
+  }
+
+  cancelReconnection (peerId: string): void {
+    this.assertStarted()
+    this.connections.cancelReconnection(peerId)
+  }
+
+  async send (peerId: string, stream: string, data: Uint8Array, options: SendOptions = {}): Promise<void> {
+    this.assertStarted()
+    const { signal } = options
+    if (signal?.aborted === true) throw abortError(signal, 'send', { peer: peerId, stream })
+    validateSendStreamName(stream, this.config.maxStreamNameLength)
+    if (!(data instanceof Uint8Array)) {
+      throw new GlueberryError(ErrorCode.MalformedRecord, 'data must be a Uint8Array', { peer: peerId, stream })
+    }
+    if (data.byteLength > this.config.maxMessageSize) {
+      throw new GlueberryError(ErrorCode.MessageTooLarge,
+        `message of ${data.byteLength} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`, { peer: peerId, stream })
+    }
+    await this.streams.send(peerId, stream, data, signal)
+    this.stats.sent(peerId, stream, data.byteLength)
+    this.config.metrics.messageSent(stream, data.byteLength)
+    this.statsChanged.next(this.stats.revision)
+  }
+
+  async prepareStreams (peerId: string, publicKey: Uint8Array, streams: readonly string[], options: AbortOptions = {}): Promise<void> {
+    this.assertStarted()
+    if (options.signal?.aborted === true) throw abortError(options.signal, 'prepareStreams', { peer: peerId })
+    checkPeerId(peerId)
+    if (!Array.isArray(streams) || streams.length === 0) {
+      throw new GlueberryError(ErrorCode.InvalidStreamName, 'prepareStreams needs at least one stream name', { peer: peerId })
+    }
+    for (const name of streams) validatePreparedStreamName(name, this.config.maxStreamNameLength)
+    // Checks the key belongs to the peer id (PublicKeyMismatch) and derives the static secret.
+    const keys = createPeerKeys(this.backend, this.identity, peerId, publicKey)
+    this.config.metrics.keyDerivation()
+    for (const name of streams) await this.register(name)
+    this.streams.prepare(peerId, keys, streams)
+    this.config.logger.debug('streams prepared', { peer_id: peerId, streams: [...streams] })
+    if (this.book.has(peerId)) await this.book.setPublicKey(peerId, publicKey).catch(() => {})
+  }
+
+  async finalizeHandshake (peerId: string, options: AbortOptions = {}): Promise<void> {
+    this.assertStarted()
+    if (options.signal?.aborted === true) throw abortError(options.signal, 'finalizeHandshake', { peer: peerId })
+    checkPeerId(peerId)
+    const state = this.connections.state(peerId)
+    if (state === ConnectionState.Established) return
+    if (!this.streams.isPrepared(peerId)) {
+      throw new GlueberryError(ErrorCode.HandshakeFailed, `finalizeHandshake before prepareStreams for ${peerId}`, { peer: peerId })
+    }
+    if (state === ConnectionState.Cooldown) {
+      throw new GlueberryError(ErrorCode.HandshakeTimeout, `handshake with ${peerId} already timed out`, { peer: peerId })
+    }
+    if (state !== ConnectionState.Connected) {
+      throw new GlueberryError(ErrorCode.NotConnected, `peer ${peerId} is ${state}, not Connected`, { peer: peerId })
+    }
+    this.connections.finalize(peerId)
+    this.config.logger.info('handshake complete', { peer_id: peerId })
+  }
+
+  async completeHandshake (peerId: string, publicKey: Uint8Array, streams: readonly string[], options: AbortOptions = {}): Promise<void> {
+    await this.prepareStreams(peerId, publicKey, streams, options)
+    await this.finalizeHandshake(peerId, options)
+  }
+
+  async blacklist (peerId: string, reason?: string): Promise<void> {
+    this.assertUsable()
+    checkPeerId(peerId)
+    await this.book.blacklist(peerId, reason)
+    this.config.logger.warn('peer blacklisted', { peer_id: peerId })
+    if (this.statusValue === 'started') {
+      this.connections.blacklisted(peerId)
+      await this.hangUp(peerId)
+    }
+  }
+
+  async unblacklist (peerId: string): Promise<void> {
+    this.assertUsable()
+    await this.book.unblacklist(peerId)
+  }
+
+  isBlacklisted (peerId: string): boolean {
+    return this.book.isBlacklisted(peerId)
+  }
+
+  isOutbound (peerId: string): boolean {
+    const outbound = this.connections.isOutbound(peerId)
+    if (outbound === undefined) throw new GlueberryError(ErrorCode.NotConnected, `peer ${peerId} is not connected`, { peer: peerId })
+    return outbound
+  }
+
+  peerStats (peerId: string): PeerStats | undefined {
+    return this.stats.snapshot(peerId)
+  }
+
+  health (): HealthStatus {
+    const started = this.statusValue === 'started'
+    const listening = this.host.getMultiaddrs().length > 0
+    const connected = this.host.getConnections().length
+    const checks: HealthCheck[] = [
+      { name: 'node_started', healthy: started, message: `node is ${this.statusValue}` },
+      { name: 'listening', healthy: started && listening, message: listening ? 'listening' : 'no listen address' },
+      { name: 'address_book', healthy: !this.book.isClosed, message: `${this.book.list().length} peers` },
+      { name: 'connections', healthy: true, message: `${connected} open connections` }
+    ]
+    return { healthy: checks.every(c => c.healthy), checks, at: Date.now() }
+  }
+
+  dumpState (): NodeDump {
+    const peers = new Set<string>([...this.connections.peers(), ...this.book.list().map(e => e.peerId)])
+    return {
+      peerId: this.peerId,
+      publicKey: Buffer.from(this.identity.edPublicKey).toString('hex'),
+      multiaddrs: this.statusValue === 'started' ? this.multiaddrs : [],
+      version: formatVersion(this.version),
+      status: this.statusValue,
+      peers: [...peers].map(peerId => {
+        const outbound = this.connections.isOutbound(peerId)
+        const streams = this.streams.describe(peerId)
+        const stats = this.stats.snapshot(peerId)
+        return {
+          peerId,
+          state: this.connections.state(peerId),
+          ...(outbound === undefined ? {} : { outbound }),
+          inAddressBook: this.book.has(peerId),
+          blacklisted: this.book.isBlacklisted(peerId),
+          ...(streams === undefined ? {} : { streams }),
+          ...(stats === undefined ? {} : { stats })
+        }
+      }),
+      stats: this.stats.totals(this.countEstablished()),
+      config: {
+        handshakeTimeout: this.config.handshakeTimeout,
+        cooldown: this.config.cooldown,
+        reconnect: this.config.reconnect,
+        maxMessageSize: this.config.maxMessageSize,
+        flow: this.config.flow,
+        decryptionErrorPolicy: this.config.decryptionErrorPolicy,
+        crypto: this.config.crypto
+      },
+      at: Date.now()
+    }
+  }
+
+  private deliver (message: FlowMessage): void {
+    this.stats.received(message.peerId, message.stream, message.data.byteLength)
+    this.config.metrics.messageReceived(message.stream, message.data.byteLength)
+    this.statsChanged.next(this.stats.revision)
+    this.messages.next(message)
+  }
+
+  private countEstablished (): number {
+    let n = 0
+    for (const peer of this.connections.peers()) if (this.connections.state(peer) === ConnectionState.Established) n++
+    return n
+  }
+
+  private connectionFor (peer: string): Connection | undefined {
+    let id
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return undefined
+    }
+    return this.host.getConnections(id).find(c => c.status === 'open')
+  }
+
+  /** Registers the libp2p handler of one logical stream, once. */
+  private async register (name: string): Promise<void> {
+    if (this.registered.has(name)) return
+    this.registered.add(name)
+    await this.host.handle(streamWire.protocolId(name), (stream: Stream, connection: Connection) => {
+      this.streams.handleInbound(name, stream, connection)
+    }, {
+      maxInboundStreams: this.config.limits.maxInboundStreams,
+      maxOutboundStreams: this.config.limits.maxOutboundStreams
+    })
+  }
+
+  /** Closes every connection to the peer; failures only mean there was nothing to close. */
+  private async hangUp (peerId: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.host.hangUp(peerIdFromString(peerId), signal === undefined ? {} : { signal })
+    } catch (err) {
+      this.config.logger.debug('hang up failed', { peer_id: peerId, error: String(err) })
+    }
+  }
+
+  private assertStarted (): void {
+    if (this.statusValue === 'started') return
+    if (this.statusValue === 'stopping' || this.statusValue === 'stopped') throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
+    throw new GlueberryError(ErrorCode.NodeNotStarted, 'node is not started: call start() first')
+  }
+
+  /** Address-book calls work before start (no auto-connect then), not after stop. */
+  private assertUsable (): void {
+    if (this.statusValue === 'stopping' || this.statusValue === 'stopped') throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
+  }
+}
+
+function checkPeerId (peerId: string): void {
+  try {
+    peerIdFromString(peerId)
+  } catch (err) {
+    throw new GlueberryError(ErrorCode.InvalidPeerId, `not a peer id: ${JSON.stringify(String(peerId)).slice(0, 80)}`, { cause: err })
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Turn queued messages into wire bytes for one outbound stream.
+ *
+ * Messages are copied into the pending batch when they are queued, so a
+ * caller may reuse its buffer as soon as `send()` resolves (one copy, the same
+ * one building the record needs anyway). `take()` appends everything queued
+ * since the last call to an output list as ready-to-send frames.
+ *
+ * @module
+ */
+import { encodingLength, encodeUint8Array } from 'uint8-varint'
+import { Uint8ArrayList } from 'uint8arraylist'
+
+export interface FrameEncoder {
+  /** Queues one message; copies it. */
+  add (message: Uint8Array): void
+  /** Appends the frames for everything queued so far to `out`; returns the number of frames. */
+  take (out: Uint8ArrayList): number
+  /** Number of messages queued and not yet taken. */
+  readonly pending: number
+  /** Drops what is queued and destroys key material. */
+  destroy (): void
+}
+
+/** Sealed record as two chunks (ciphertext, tag) so the framer never concatenates them. */
+export interface SealedRecord {
+  ciphertext: Uint8Array
+  tag: Uint8Array
+}
+
+/** The crypto side of an encrypted outbound stream. */
+export interface RecordSealer {
+  seal (body: Uint8Array): SealedRecord
+  destroy (): void
+}
+
+function prefix (length: number): Uint8Array {
+  return encodeUint8Array(length, new Uint8Array(encodingLength(length)))
+}
+
+/** Plaintext stream (handshake): one frame per message. */
+export class PlainFrameEncoder implements FrameEncoder {
+  private queue = new Uint8ArrayList()
+  private count = 0
+
+  get pending (): number {
+    return this.count
+  }
+
+  add (message: Uint8Array): void {
+    this.queue.append(prefix(message.byteLength), message.slice())
+    this.count++
+  }
+
+  take (out: Uint8ArrayList): number {
+    const frames = this.count
+    if (frames === 0) return 0
+    out.append(this.queue)
+    this.queue = new Uint8ArrayList()
+    this.count = 0
+    return frames
+  }
+
+  destroy (): void {
+    this.queue = new Uint8ArrayList()
+    this.count = 0
+  }
+}
+
+/** Smallest growth step of a record body buffer: tiny messages do not pay for 64 KiB each. */
+const MIN_BODY_CAPACITY = 1024
+
+/**
+ * Encrypted stream: messages queued in the same tick are packed into record
+ * bodies of at most `target` bytes (a message larger than that travels alone),
+ * and each body becomes one sealed record frame.
+ */
+export class RecordFrameEncoder implements FrameEncoder {
+  private bodies: Uint8Array[] = []
+  private body?: Uint8Array
+  private used = 0
+  private count = 0
+
+  constructor (private readonly sealer: RecordSealer, private readonly target: number) {}
+
+  get pending (): number {
+    return this.count
+  }
+
+  add (message: Uint8Array): void {
+    const size = message.byteLength
+    const need = encodingLength(size) + size
+    this.count++
+    if (need > this.target) {
+      this.cut()
+      const alone = new Uint8Array(need)
+      encodeUint8Array(size, alone, 0)
+      alone.set(message, need - size)
+      this.bodies.push(alone)
+      return
+    }
+    if (this.body !== undefined && this.used + need > this.target) this.cut()
+    this.reserve(need)
+    const body = this.body as Uint8Array
+    encodeUint8Array(size, body, this.used)
+    body.set(message, this.used + need - size)
+    this.used += need
+  }
+
+  take (out: Uint8ArrayList): number {
+    this.cut()
+    const bodies = this.bodies
+    this.bodies = []
+    this.count = 0
+    for (const body of bodies) {
+      const { ciphertext, tag } = this.sealer.seal(body)
+      out.append(prefix(ciphertext.byteLength + tag.byteLength), ciphertext, tag)
+      // The body is plaintext: do not leave it for the garbage collector to find.
+      body.fill(0)
+    }
+    return bodies.length
+  }
+
+  destroy (): void {
+    for (const body of this.bodies) body.fill(0)
+    this.body?.fill(0)
+    this.bodies = []
+    this.body = undefined
+    this.used = 0
+    this.count = 0
+    this.sealer.destroy()
+  }
+
+  private reserve (need: number): void {
+    if (this.body === undefined) {
+      this.body = new Uint8Array(Math.min(this.target, Math.max(MIN_BODY_CAPACITY, need)))
+      this.used = 0
+      return
+    }
+    if (this.used + need <= this.body.byteLength) return
+    const grown = new Uint8Array(Math.min(this.target, Math.max(this.body.byteLength * 2, this.used + need)))
+    grown.set(this.body.subarray(0, this.used))
+    this.body.fill(0)
+    this.body = grown
+  }
+
+  private cut (): void {
+    if (this.body !== undefined && this.used > 0) this.bodies.push(this.body.subarray(0, this.used))
+    this.body = undefined
+    this.used = 0
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Reads frames from one libp2p stream, listening to 'message' events from
+ * the moment it is created (libp2p buffers, then resets, a stream nobody
+ * listens to).
+ *
+ * Two modes: `read()` awaits the next frame (the stream header exchange),
+ * then `start(handler)` pushes every later frame to a handler. In push mode,
+ * `pause()` stops handing frames over and pauses the libp2p stream, so yamux
+ * stops granting window to the sender: what is held is at most the chunk
+ * already received, as raw bytes, never an unbounded queue of messages.
+ *
+ * @module
+ */
+import type { Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { ErrorCode, GlueberryError } from '../errors.js'
+
+/** Splits a byte stream into frames; throws a GlueberryError on a bad frame. */
+export interface Deframer {
+  push (chunk: Uint8Array | Uint8ArrayList): Uint8Array[]
+}
+
+export type FrameHandler = (frame: Uint8Array) => void
+
+export interface FrameReaderOptions {
+  /** Called once when reading ends: remote close (no error), reset, or a bad frame. */
+  onEnd: (error: GlueberryError | undefined) => void
+}
+
+export class FrameReader {
+  private frames: Uint8Array[] = []
+  private handler?: FrameHandler
+  private pauses = 0
+  private ended = false
+  private endError?: GlueberryError
+  private waiter?: { resolve: (frame: Uint8Array) => void, reject: (err: GlueberryError) => void }
+  private pumping = false
+
+  constructor (
+    readonly stream: Stream,
+    private readonly deframer: Deframer,
+    private readonly options: FrameReaderOptions
+  ) {
+    stream.addEventListener('message', (evt) => { this.onChunk(evt.data) })
+    stream.addEventListener('close', (evt) => {
+      if (evt.error === undefined) this.onRemoteDone()
+      else this.end(new GlueberryError(ErrorCode.StreamClosed, 'stream reset', { cause: evt.error }))
+    })
+    stream.addEventListener('remoteCloseWrite', () => { this.onRemoteDone() })
+  }
+
+  private remoteDone = false
+
+  /** The remote finished writing: hand over what is decoded, then end cleanly. */
+  private onRemoteDone (): void {
+    this.remoteDone = true
+    if (this.frames.length === 0 || this.handler === undefined) this.end(undefined)
+  }
+
+  /** Frames decoded and not yet handed over. */
+  get pending (): number {
+    return this.frames.length
+  }
+
+  get isPaused (): boolean {
+    return this.pauses > 0
+  }
+
+  /** Awaits the next frame (only before `start`). */
+  async read (signal?: AbortSignal): Promise<Uint8Array> {
+    const next = this.frames.shift()
+    if (next !== undefined) return next
+    if (this.ended) throw this.endError ?? new GlueberryError(ErrorCode.StreamClosed, 'stream ended')
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.waiter = undefined
+        reject(new GlueberryError(ErrorCode.Aborted, 'read aborted', { cause: signal?.reason }))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.waiter = {
+        resolve: (frame) => { signal?.removeEventListener('abort', onAbort); resolve(frame) },
+        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
+      }
+    })
+  }
+
+  /** Switches to push mode: every queued and later frame goes to `handler`, in order. */
+  start (handler: FrameHandler): void {
+    this.handler = handler
+    this.pump()
+  }
+
+  /** Ref-counted: each `pause()` needs one `resume()`. */
+  pause (): void {
+    this.pauses++
+    if (this.pauses === 1 && this.stream.readStatus === 'readable') this.stream.pause()
+  }
+
+  resume (): void {
+    if (this.pauses === 0) return
+    this.pauses--
+    if (this.pauses > 0) return
+    this.pump()
+    if (this.pauses === 0 && this.stream.readStatus === 'paused') this.stream.resume()
+  }
+
+  /** Fails the reader: resets the stream and ends with `error`. */
+  fail (error: GlueberryError): void {
+    if (this.ended) return
+    this.frames = []
+    this.stream.abort(error)
+    this.end(error)
+  }
+
+  private onChunk (chunk: Uint8Array | Uint8ArrayList): void {
+    if (this.ended) return
+    let frames: Uint8Array[]
+    try {
+      frames = this.deframer.push(chunk)
+    } catch (err) {
+      this.fail(err instanceof GlueberryError
+        ? err
+        : new GlueberryError(ErrorCode.MalformedFrame, 'malformed frame', { cause: err }))
+      return
+    }
+    for (const frame of frames) this.frames.push(frame)
+    if (this.waiter !== undefined && this.frames.length > 0) {
+      const waiter = this.waiter
+      this.waiter = undefined
+      waiter.resolve(this.frames.shift() as Uint8Array)
+    }
+    this.pump()
+    // Holding decoded frames while paused: stop libp2p from pulling more.
+    if (this.pauses > 0 && this.stream.readStatus === 'readable') this.stream.pause()
+  }
+
+  private pump (): void {
+    const handler = this.handler
+    if (handler === undefined || this.pumping) return
+    this.pumping = true
+    try {
+      while (this.pauses === 0 && this.frames.length > 0 && !this.ended) {
+        handler(this.frames.shift() as Uint8Array)
+      }
+    } finally {
+      this.pumping = false
+    }
+    if (this.remoteDone && this.frames.length === 0) this.end(undefined)
+  }
+
+  private end (error: GlueberryError | undefined): void {
+    if (this.ended) return
+    this.ended = true
+    this.endError = error
+    if (this.waiter !== undefined) {
+      const waiter = this.waiter
+      this.waiter = undefined
+      waiter.reject(error ?? new GlueberryError(ErrorCode.StreamClosed, 'stream ended'))
+    }
+    this.options.onEnd(error)
+  }
+}

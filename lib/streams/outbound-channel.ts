@@ -1,0 +1,212 @@
+/**
+ * The writing half of one logical stream to one peer: the libp2p stream we
+ * opened for (peer, name). Each side writes only on streams it opened, so
+ * there is no simultaneous-open race and order per direction is guaranteed.
+ *
+ * `send()` resolves once the message is queued, in order, for this stream.
+ * Messages queued in the same tick are flushed together (one `stream.send()`,
+ * coalesced into records on encrypted streams). When `stream.send()` returns
+ * false the channel stops flushing until the stream's 'drain' event; the queue
+ * then grows to the high watermark and `send()` waits until it falls back to
+ * the low one. Nothing queues without limit.
+ *
+ * @module
+ */
+import type { Stream } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { ErrorCode, GlueberryError } from '../errors.js'
+import type { FrameEncoder } from './frame-encoders.js'
+import { waitForDrain } from './stream-events.js'
+import { WatermarkGate } from './watermark-gate.js'
+import type { GateObserver } from './watermark-gate.js'
+
+export interface OpenedStream {
+  stream: Stream
+  encoder: FrameEncoder
+}
+
+export interface OutboundChannelOptions {
+  peer: string
+  name: string
+  /** Opens the libp2p stream and completes the stream header exchange. */
+  open: (signal: AbortSignal) => Promise<OpenedStream>
+  high: number
+  low: number
+  gate?: GateObserver
+  /** Called once when the channel ends; `undelivered` counts queued messages that never reached the stream. */
+  onClose: (channel: OutboundChannel, error: GlueberryError | undefined, undelivered: number) => void
+  /** Called after each flush with the number of messages and payload bytes written. */
+  onFlushed?: (messages: number) => void
+}
+
+type Phase = 'idle' | 'opening' | 'open' | 'closed'
+
+export class OutboundChannel {
+  private phase: Phase = 'idle'
+  private stream?: Stream
+  private encoder?: FrameEncoder
+  /** Messages accepted before the stream is open. */
+  private early: Uint8Array[] = []
+  private flushScheduled = false
+  private flushing = false
+  private readonly gate: WatermarkGate
+  private readonly opening = new AbortController()
+  private closeError?: GlueberryError
+
+  constructor (private readonly options: OutboundChannelOptions) {
+    this.gate = new WatermarkGate(options.high, options.low, options.gate)
+  }
+
+  get name (): string {
+    return this.options.name
+  }
+
+  get isClosed (): boolean {
+    return this.phase === 'closed'
+  }
+
+  /** Messages accepted and not yet handed to the libp2p stream. */
+  get queued (): number {
+    return this.early.length + (this.encoder?.pending ?? 0)
+  }
+
+  get blocked (): boolean {
+    return this.gate.isBlocked
+  }
+
+  async send (data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    this.assertOpen()
+    await this.gate.pass(signal)
+    this.assertOpen()
+    if (this.encoder !== undefined) this.encoder.add(data)
+    else this.early.push(data.slice())
+    this.gate.update(this.queued)
+    if (this.phase === 'idle') this.startOpening()
+    this.scheduleFlush()
+  }
+
+  /** Half-closes after flushing what is queued. */
+  async close (): Promise<void> {
+    if (this.phase === 'closed') return
+    if (this.phase === 'open') {
+      this.flush()
+      const stream = this.stream as Stream
+      try {
+        if (stream.writableNeedsDrain) await waitForDrain(stream, AbortSignal.timeout(5000))
+        await stream.close({ signal: AbortSignal.timeout(5000) })
+      } catch {
+        stream.abort(new Error('close timed out'))
+      }
+    }
+    this.finish(undefined)
+  }
+
+  /** Ends the channel at once: drops what is queued and resets the stream. */
+  abort (error: GlueberryError): void {
+    if (this.phase === 'closed') return
+    this.stream?.abort(error)
+    this.finish(error)
+  }
+
+  private assertOpen (): void {
+    if (this.phase === 'closed') {
+      throw this.closeError ?? new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' is closed`, {
+        peer: this.options.peer, stream: this.options.name
+      })
+    }
+  }
+
+  private startOpening (): void {
+    this.phase = 'opening'
+    this.options.open(this.opening.signal).then(({ stream, encoder }) => {
+      if (this.phase === 'closed') {
+        encoder.destroy()
+        stream.abort(new Error('channel closed while opening'))
+        return
+      }
+      this.stream = stream
+      this.encoder = encoder
+      this.phase = 'open'
+      for (const message of this.early) encoder.add(message)
+      this.early = []
+      stream.addEventListener('close', (evt) => {
+        const cause = evt.error
+        this.finish(new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' closed`, {
+          peer: this.options.peer, stream: this.options.name, cause
+        }))
+      }, { once: true })
+      this.flush()
+    }, (err: unknown) => {
+      this.finish(err instanceof GlueberryError
+        ? err
+        : new GlueberryError(ErrorCode.StreamClosed, `could not open stream '${this.options.name}'`, {
+          peer: this.options.peer, stream: this.options.name, cause: err
+        }))
+    })
+  }
+
+  private scheduleFlush (): void {
+    if (this.flushScheduled || this.phase !== 'open') return
+    this.flushScheduled = true
+    // A macrotask, not a microtask: `for (...) await send()` loops run entirely
+    // in microtasks, so this lets a whole burst coalesce into few records.
+    setImmediate(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  private flush (): void {
+    const stream = this.stream
+    const encoder = this.encoder
+    if (this.phase !== 'open' || stream === undefined || encoder === undefined || this.flushing) return
+    if (encoder.pending === 0) return
+    if (stream.writableNeedsDrain) {
+      this.awaitDrain(stream)
+      return
+    }
+    const out = new Uint8ArrayList()
+    const messages = encoder.pending
+    let writable: boolean
+    try {
+      encoder.take(out)
+      writable = stream.send(out)
+    } catch (err) {
+      this.abort(err instanceof GlueberryError
+        ? err
+        : new GlueberryError(ErrorCode.StreamClosed, `write to stream '${this.options.name}' failed`, {
+          peer: this.options.peer, stream: this.options.name, cause: err
+        }))
+      return
+    }
+    this.options.onFlushed?.(messages)
+    this.gate.update(this.queued)
+    if (!writable) this.awaitDrain(stream)
+  }
+
+  private awaitDrain (stream: Stream): void {
+    if (this.flushing) return
+    this.flushing = true
+    waitForDrain(stream).then(() => {
+      this.flushing = false
+      this.flush()
+    }, () => {
+      // The 'close' listener reports the failure.
+      this.flushing = false
+    })
+  }
+
+  private finish (error: GlueberryError | undefined): void {
+    if (this.phase === 'closed') return
+    const undelivered = this.queued
+    this.phase = 'closed'
+    this.closeError = error ?? new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' is closed`, {
+      peer: this.options.peer, stream: this.options.name
+    })
+    this.opening.abort(this.closeError)
+    this.early = []
+    this.encoder?.destroy()
+    this.gate.fail(this.closeError)
+    this.options.onClose(this, error, undelivered)
+  }
+}
