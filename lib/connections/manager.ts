@@ -150,6 +150,7 @@ export class ConnectionManager {
     const result = reduce(this.records.get(peer), input, {
       reconnectable: this.options.isReconnectable(peer),
       blacklisted: this.options.isBlacklisted(peer),
+      stopped: this.stopped,
       peer,
       policy: this.options.policy,
       random: (this.options.random ?? Math.random)(),
@@ -265,9 +266,9 @@ export class ConnectionManager {
       if (this.dials.get(peer) === controller) this.dials.delete(peer)
       const userAbort = controller.signal.aborted
       this.options.metrics.connectionAttempt(userAbort ? 'aborted' : 'failure')
-      const error = new GlueberryError(ErrorCode.ConnectionFailed, `dial to ${peer} failed: ${(err as Error)?.message ?? String(err)}`, {
-        peer, cause: err
-      })
+      const error = userAbort
+        ? new GlueberryError(ErrorCode.Aborted, `dial to ${peer} aborted`, { peer, cause: err })
+        : new GlueberryError(ErrorCode.ConnectionFailed, `dial to ${peer} failed: ${(err as Error)?.message ?? String(err)}`, { peer, cause: err })
       this.fire(peer, { type: 'dialFailed', generation, error, aborted: userAbort })
     })
   }
@@ -281,15 +282,19 @@ export class ConnectionManager {
     // a peer up (an inbound dial, a simultaneous dial) enters here.
     if (state === ConnectionState.Connected || state === ConnectionState.Established) return
     if (connection.direction === 'outbound' && state === ConnectionState.Connecting) return
-    this.fire(peer, { type: 'inboundConnected', outbound: connection.direction === 'outbound' })
+    if (this.stopped) return
+    try {
+      this.dispatch(peer, { type: 'inboundConnected', outbound: connection.direction === 'outbound' })
+    } catch (err) {
+      // Refused (cooling down after a failed handshake, blacklisted): do not keep it.
+      this.options.logger.debug('connection refused', { peer_id: peer, error: String(err) })
+      connection.close().catch(() => { connection.abort(new Error('refused')) })
+    }
   }
 
   private peerDisconnected (peer: string): void {
     if (!this.records.has(peer)) return
-    this.fire(peer, {
-      type: 'connectionLost',
-      error: new GlueberryError(ErrorCode.NotConnected, `connection to ${peer} lost`, { peer })
-    })
+    this.fire(peer, { type: 'connectionLost' })
   }
 
   private waitForConnected (peer: string, signal?: AbortSignal): Promise<void> {
