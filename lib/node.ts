@@ -25,7 +25,9 @@ import { ConnectionManager } from './connections/manager.js'
 import { StreamManager } from './streams/stream-manager.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
 import type { FlowMessage } from './flow.js'
-import { AddressBook, JsonFileStorage, MemoryStorage } from './peers/index.js'
+import { TEST_HOOKS } from './testing/hooks.js'
+import type { TestHooks } from './testing/hooks.js'
+import { AddressBook, createAddressBookStorage } from './peers/index.js'
 import type { PeerEntry } from './peers/index.js'
 import { backendFor, createIdentity, createPeerKeys } from './crypto/index.js'
 import type { Identity } from './crypto/index.js'
@@ -42,9 +44,7 @@ const STATS_THROTTLE_MS = 250
 export async function createNode (options: NodeOptions = {}): Promise<GlueberryNode> {
   const config = resolveConfig(options)
   const identity = await createIdentity(config.privateKey)
-  const storage = config.addressBook === undefined
-    ? new MemoryStorage()
-    : typeof config.addressBook === 'string' ? new JsonFileStorage(config.addressBook) : config.addressBook
+  const storage = createAddressBookStorage(config.addressBook)
   const book = new AddressBook(storage, { maxMetadataBytes: config.maxMetadataSize })
   await book.open()
   let host: Host
@@ -233,7 +233,9 @@ class Node implements GlueberryNode {
         this.config.logger.error('failed to stop libp2p', { error: String(err) })
       })
     }
-    await this.book.close()
+    await this.book.close().catch((err: unknown) => {
+      this.config.logger.error('address book did not close cleanly', { error: String(err) })
+    })
     this.identity.destroy()
     this.statusValue = 'stopped'
     this.messages.complete()
@@ -349,11 +351,16 @@ class Node implements GlueberryNode {
   async blacklist (peerId: string, reason?: string): Promise<void> {
     this.assertUsable()
     checkPeerId(peerId)
-    await this.book.blacklist(peerId, reason)
-    this.config.logger.warn('peer blacklisted', { peer_id: peerId })
-    if (this.statusValue === 'started') {
-      this.connections.blacklisted(peerId)
-      await this.hangUp(peerId)
+    try {
+      await this.book.blacklist(peerId, reason)
+      this.config.logger.warn('peer blacklisted', { peer_id: peerId })
+    } finally {
+      // Even when the ban could not be persisted (a quarantined book), the
+      // caller asked to be rid of the peer now.
+      if (this.statusValue === 'started') {
+        this.connections.blacklisted(peerId)
+        await this.hangUp(peerId)
+      }
     }
   }
 
@@ -423,6 +430,11 @@ class Node implements GlueberryNode {
       },
       at: Date.now()
     }
+  }
+
+  /** See `tamperNextRecords` in glueberry/testing. */
+  [TEST_HOOKS] (): TestHooks {
+    return { tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count) }
   }
 
   private deliver (message: FlowMessage): void {

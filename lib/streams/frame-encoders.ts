@@ -10,6 +10,7 @@
  */
 import { encodingLength, encodeUint8Array } from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { framePrefix as prefix } from '../wire/index.js'
 
 export interface FrameEncoder {
   /** Queues one message; copies it. */
@@ -32,10 +33,6 @@ export interface SealedRecord {
 export interface RecordSealer {
   seal (body: Uint8Array): SealedRecord
   destroy (): void
-}
-
-function prefix (length: number): Uint8Array {
-  return encodeUint8Array(length, new Uint8Array(encodingLength(length)))
 }
 
 /** Plaintext stream (handshake): one frame per message. */
@@ -80,8 +77,15 @@ export class RecordFrameEncoder implements FrameEncoder {
   private body?: Uint8Array
   private used = 0
   private count = 0
+  /** Test hook: records still to corrupt after sealing (see glueberry/testing). */
+  private tamper = 0
 
   constructor (private readonly sealer: RecordSealer, private readonly target: number) {}
+
+  /** Flips one tag bit in each of the next `count` records: simulates tampering on the wire. */
+  tamperNext (count: number): void {
+    this.tamper += count
+  }
 
   get pending (): number {
     return this.count
@@ -114,6 +118,10 @@ export class RecordFrameEncoder implements FrameEncoder {
     this.count = 0
     for (const body of bodies) {
       const { ciphertext, tag } = this.sealer.seal(body)
+      if (this.tamper > 0) {
+        this.tamper--
+        tag[0] ^= 0x01
+      }
       out.append(prefix(ciphertext.byteLength + tag.byteLength), ciphertext, tag)
       // The body is plaintext: do not leave it for the garbage collector to find.
       body.fill(0)

@@ -108,8 +108,10 @@ export class FrameReader {
   fail (error: GlueberryError): void {
     if (this.ended) return
     this.frames = []
-    this.stream.abort(error)
+    // End first: abort() dispatches 'close' synchronously, which would report
+    // a plain reset instead of the reason.
     this.end(error)
+    this.stream.abort(error)
   }
 
   private onChunk (chunk: Uint8Array | Uint8ArrayList): void {

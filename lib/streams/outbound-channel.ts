@@ -49,12 +49,12 @@ export class OutboundChannel {
   private early: Uint8Array[] = []
   private flushScheduled = false
   private flushing = false
-  private readonly gate: WatermarkGate
+  private readonly gate: WatermarkGate<Uint8Array>
   private readonly opening = new AbortController()
   private closeError?: GlueberryError
 
   constructor (private readonly options: OutboundChannelOptions) {
-    this.gate = new WatermarkGate(options.high, options.low, options.gate)
+    this.gate = new WatermarkGate<Uint8Array>(options.high, options.low, (data) => this.enqueue(data), options.gate)
   }
 
   get name (): string {
@@ -74,15 +74,24 @@ export class OutboundChannel {
     return this.gate.isBlocked
   }
 
+  /** Resolves once `data` is queued, in call order; waits while the queue is above the watermark. */
   async send (data: Uint8Array, signal?: AbortSignal): Promise<void> {
     this.assertOpen()
-    await this.gate.pass(signal)
-    this.assertOpen()
+    const waiting = this.gate.submit(data, signal)
+    if (waiting !== undefined) await waiting
+  }
+
+  private enqueue (data: Uint8Array): number {
     if (this.encoder !== undefined) this.encoder.add(data)
     else this.early.push(data.slice())
-    this.gate.update(this.queued)
     if (this.phase === 'idle') this.startOpening()
     this.scheduleFlush()
+    return this.queued
+  }
+
+  /** Test hook: the encoder, once the stream is open. */
+  get frameEncoder (): FrameEncoder | undefined {
+    return this.encoder
   }
 
   /** Half-closes after flushing what is queued. */
@@ -172,11 +181,14 @@ export class OutboundChannel {
       encoder.take(out)
       writable = stream.send(out)
     } catch (err) {
-      this.abort(err instanceof GlueberryError
+      // The messages taken for this flush are lost with the stream: count them.
+      const error = err instanceof GlueberryError
         ? err
         : new GlueberryError(ErrorCode.StreamClosed, `write to stream '${this.options.name}' failed`, {
           peer: this.options.peer, stream: this.options.name, cause: err
-        }))
+        })
+      stream.abort(error)
+      this.finish(error, messages)
       return
     }
     this.options.onFlushed?.(messages)
@@ -196,9 +208,9 @@ export class OutboundChannel {
     })
   }
 
-  private finish (error: GlueberryError | undefined): void {
+  private finish (error: GlueberryError | undefined, lost = 0): void {
     if (this.phase === 'closed') return
-    const undelivered = this.queued
+    const undelivered = this.queued + lost
     this.phase = 'closed'
     this.closeError = error ?? new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' is closed`, {
       peer: this.options.peer, stream: this.options.name

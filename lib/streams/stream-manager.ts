@@ -197,6 +197,17 @@ export class StreamManager {
     await Promise.all([...state.outbound.values()].map(async c => { await c.close() }))
   }
 
+  /**
+   * Test hook: corrupts the next `count` records sent on (peer, name). The
+   * stream must be open (send one message first). Returns false otherwise.
+   */
+  tamperNextRecords (peer: string, name: string, count: number): boolean {
+    const encoder = this.peers.get(peer)?.outbound.get(name)?.frameEncoder
+    if (!(encoder instanceof RecordFrameEncoder)) return false
+    encoder.tamperNext(count)
+    return true
+  }
+
   stop (reason: GlueberryError): void {
     this.closed = true
     for (const peer of [...this.peers.keys()]) this.release(peer, reason)

@@ -1,11 +1,17 @@
 /**
- * High/low watermark gate for one writer queue. Senders pass while the queue
- * is below `high`; once it reaches `high` the gate closes and stays closed
- * until the queue falls to `low`, then every waiter is released at once
- * (a broadcast: the Go original once woke a single waiter and deadlocked).
+ * High/low watermark admission for one writer queue, first come first served.
+ *
+ * A sender is admitted at once while the queue is below `high` and nobody is
+ * waiting; otherwise it waits in line. Once the queue reaches `high` the gate
+ * closes and stays closed until the writer reports it has fallen to `low`;
+ * then waiters are admitted in arrival order until it closes again. Admission
+ * is synchronous with the call when possible, so concurrent callers can never
+ * all slip past a check made before an `await` (a gate that awaits first
+ * admits a whole burst), and order of calls is order of admission.
  *
  * One gate per (peer, stream): a slow peer never blocks sends to another
- * peer or another stream (the Go original had one gate per stream name).
+ * peer or another stream (the Go original had one gate per stream name and
+ * counted only concurrent writers).
  *
  * @module
  */
@@ -16,14 +22,27 @@ export interface GateObserver {
   waited (seconds: number): void
 }
 
-export class WatermarkGate {
+interface Waiter<T> {
+  item: T
+  since: number
+  resolve: () => void
+  reject: (err: Error) => void
+  signal?: AbortSignal
+  onAbort?: () => void
+}
+
+export class WatermarkGate<T> {
   private blocked = false
-  private waiters: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+  private readonly line: Array<Waiter<T>> = []
   private failure?: GlueberryError
 
+  /**
+   * @param admit enqueues one item and returns the queue length after it.
+   */
   constructor (
     private readonly high: number,
     private readonly low: number,
+    private readonly admit: (item: T) => number,
     private readonly observer?: GateObserver
   ) {}
 
@@ -32,53 +51,66 @@ export class WatermarkGate {
   }
 
   get waiting (): number {
-    return this.waiters.length
+    return this.line.length
   }
 
-  /** Reports the queue length after it changed. */
+  /**
+   * Admits `item` now (returns undefined) or returns a promise that resolves
+   * once it is admitted. Rejects with Backpressure if `signal` aborts while
+   * waiting (the item is then never admitted), or with the failure if the
+   * writer goes away.
+   */
+  submit (item: T, signal?: AbortSignal): Promise<void> | undefined {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    if (!this.blocked && this.line.length === 0) {
+      this.enter(item)
+      return undefined
+    }
+    if (signal?.aborted === true) return Promise.reject(backpressureAbort(signal))
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter<T> = { item, since: performance.now(), resolve, reject }
+      if (signal !== undefined) {
+        waiter.signal = signal
+        waiter.onAbort = () => {
+          const at = this.line.indexOf(waiter)
+          if (at >= 0) this.line.splice(at, 1)
+          reject(backpressureAbort(signal))
+        }
+        signal.addEventListener('abort', waiter.onAbort, { once: true })
+      }
+      this.line.push(waiter)
+    })
+  }
+
+  /** The writer reports the queue length after it drained some of it. */
   update (queued: number): void {
-    if (!this.blocked && queued >= this.high) {
-      this.blocked = true
-      this.observer?.engaged()
-    } else if (this.blocked && queued <= this.low) {
-      this.blocked = false
-      this.releaseAll()
+    if (!this.blocked || queued > this.low) return
+    this.blocked = false
+    while (!this.blocked && this.line.length > 0) {
+      const waiter = this.line.shift() as Waiter<T>
+      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
+      this.enter(waiter.item)
+      this.observer?.waited((performance.now() - waiter.since) / 1000)
+      waiter.resolve()
     }
   }
 
-  /** Resolves when a sender may enqueue; rejects with Backpressure if the signal aborts while waiting. */
-  async pass (signal?: AbortSignal): Promise<void> {
-    if (this.failure !== undefined) throw this.failure
-    if (!this.blocked) return
-    if (signal?.aborted === true) throw backpressureAbort(signal)
-    const started = performance.now()
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
-        reject: (err: Error) => { signal?.removeEventListener('abort', onAbort); reject(err) }
-      }
-      const onAbort = (): void => {
-        this.waiters = this.waiters.filter(w => w !== waiter)
-        reject(backpressureAbort(signal as AbortSignal))
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      this.waiters.push(waiter)
-    })
-    this.observer?.waited((performance.now() - started) / 1000)
-  }
-
-  /** Fails every current and future waiter (the writer is gone). */
+  /** Fails every waiter and every later submission (the writer is gone). */
   fail (err: GlueberryError): void {
     this.failure = err
-    const waiters = this.waiters
-    this.waiters = []
-    for (const w of waiters) w.reject(err)
+    const line = this.line.splice(0)
+    for (const waiter of line) {
+      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort)
+      waiter.reject(err)
+    }
   }
 
-  private releaseAll (): void {
-    const waiters = this.waiters
-    this.waiters = []
-    for (const w of waiters) w.resolve()
+  private enter (item: T): void {
+    const queued = this.admit(item)
+    if (!this.blocked && queued >= this.high) {
+      this.blocked = true
+      this.observer?.engaged()
+    }
   }
 }
 

@@ -1,0 +1,8 @@
+/**
+ * glueberry/testing: test utilities for applications built on glueberry.
+ *
+ * @packageDocumentation
+ */
+import '../polyfill.js'
+
+export { tamperNextRecords } from './hooks.js'
