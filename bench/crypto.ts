@@ -1,0 +1,353 @@
+/**
+ * Crypto benchmark: record seal/open throughput at 64 B .. 1 MiB and the cost
+ * of the v2 key schedule, for the node:crypto and noble backends side by side.
+ *
+ *   node --import ./bench/register.js bench/crypto.ts [--quick] [--json]
+ *
+ * Method (after notes/crypto-speed.md): per cell a warm-up, then batches
+ * calibrated to a minimum duration; reps of a minimum time each, taken
+ * round-robin across all cells; the figure is the median of a cell's reps. Records go through RecordSealer/RecordOpener, the path
+ * the library really uses (counter nonce, one cipher object per record, rekey
+ * every 2^20 records, ciphertext and tag as two chunks, no concatenation).
+ *
+ * `runCryptoBench(options)` returns the numbers for a suite runner.
+ */
+import { pathToFileURL } from 'node:url'
+import {
+  RecordOpener,
+  RecordSealer,
+  createIdentity,
+  createPeerKeys,
+  deriveStreamKeys,
+  generateStreamSecrets,
+  nobleBackend,
+  nodeBackend
+} from '../lib/crypto/index.js'
+import type { CryptoBackend, Identity, StreamKeyInput } from '../lib/crypto/index.js'
+
+export type BackendName = 'node' | 'noble'
+
+export interface CryptoBenchOptions {
+  /** Short timings (the whole run well under 20 s). Default false. */
+  quick?: boolean
+  /** Default both. */
+  backends?: BackendName[]
+  /** Record sizes in bytes. Default 64 B, 1 KiB, 16 KiB, 64 KiB, 1 MiB. */
+  sizes?: number[]
+  /** Progress lines (default: none). */
+  log?: (line: string) => void
+}
+
+export interface AeadResult {
+  backend: BackendName
+  op: 'seal' | 'open'
+  size: number
+  opsPerSec: number
+  mbPerSec: number
+  /** ops/s of each rep, for spread. */
+  reps: number[]
+}
+
+export interface KeyScheduleResult {
+  backend: BackendName
+  op: string
+  opsPerSec: number
+  usPerOp: number
+  reps: number[]
+}
+
+export interface CryptoBenchResult {
+  node: string
+  quick: boolean
+  aead: AeadResult[]
+  keySchedule: KeyScheduleResult[]
+}
+
+interface Timing {
+  warmupMs: number
+  minBatchMs: number
+  repMs: number
+  bigRepMs: number
+  reps: number
+}
+
+const FULL: Timing = { warmupMs: 200, minBatchMs: 20, repMs: 300, bigRepMs: 450, reps: 5 }
+const QUICK: Timing = { warmupMs: 30, minBatchMs: 5, repMs: 70, bigRepMs: 100, reps: 3 }
+
+export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 64 * 1024, 1024 * 1024]
+
+const BACKENDS: Record<BackendName, CryptoBackend> = { node: nodeBackend, noble: nobleBackend }
+
+/** Keeps results observable so the work cannot be optimised away. */
+let sink = 0
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/**
+ * One measured operation: `run(n)` performs n operations. Prepared once
+ * (warm-up, batch calibration), then measured in reps that are interleaved
+ * with the other cells' reps, so a burst of noise from a shared host hits one
+ * rep of several cells rather than every rep of one cell.
+ */
+interface Cell {
+  run: (n: number) => void
+  repMs: number
+  batch: number
+  reps: number[]
+  done: () => void
+}
+
+function prepare (run: (n: number) => void, timing: Timing, repMs: number, done: () => void = () => {}): Cell {
+  const warmEnd = performance.now() + timing.warmupMs
+  while (performance.now() < warmEnd) run(1)
+  let batch = 1
+  for (;;) {
+    const start = performance.now()
+    run(batch)
+    if (performance.now() - start >= timing.minBatchMs) break
+    batch *= 2
+  }
+  return { run, repMs, batch, reps: [], done }
+}
+
+function rep (cell: Cell): void {
+  let ops = 0
+  const start = performance.now()
+  let elapsed = 0
+  do {
+    cell.run(cell.batch)
+    ops += cell.batch
+    elapsed = performance.now() - start
+  } while (elapsed < cell.repMs)
+  cell.reps.push(ops / (elapsed / 1000))
+}
+
+/** Runs every cell's reps round-robin; returns ops/s medians in cell order. */
+function measureAll (cells: Cell[], timing: Timing): number[] {
+  for (let r = 0; r < timing.reps; r++) {
+    for (const cell of cells) rep(cell)
+  }
+  for (const cell of cells) cell.done()
+  return cells.map((cell) => median(cell.reps))
+}
+
+function sealCell (backend: CryptoBackend, size: number, timing: Timing, repMs: number): Cell {
+  const sealer = new RecordSealer(backend.randomBytes(32), { backend })
+  const plaintext = backend.randomBytes(size)
+  return prepare((n) => {
+    for (let i = 0; i < n; i++) sink ^= sealer.seal(plaintext).tag[0]
+  }, timing, repMs, () => { sealer.destroy() })
+}
+
+/**
+ * Opening needs records sealed under consecutive counters: seal a ring of
+ * them once, then open the ring over and over with a fresh opener per pass
+ * (an opener costs a key copy and a DataView, spread over the whole ring).
+ */
+function openCell (backend: CryptoBackend, size: number, timing: Timing, repMs: number): Cell {
+  const key = backend.randomBytes(32)
+  const ringLength = Math.max(4, Math.min(1024, Math.floor((4 * 1024 * 1024) / size)))
+  const sealer = new RecordSealer(key.slice(), { backend })
+  const plaintext = backend.randomBytes(size)
+  const ring: Uint8Array[] = []
+  for (let i = 0; i < ringLength; i++) {
+    const { ciphertext, tag } = sealer.seal(plaintext)
+    const record = new Uint8Array(ciphertext.byteLength + tag.byteLength)
+    record.set(ciphertext)
+    record.set(tag, ciphertext.byteLength)
+    ring.push(record)
+  }
+  sealer.destroy()
+  let opener = new RecordOpener(key.slice(), { backend })
+  let position = 0
+  return prepare((n) => {
+    for (let i = 0; i < n; i++) {
+      if (position === ringLength) {
+        opener.destroy()
+        opener = new RecordOpener(key.slice(), { backend })
+        position = 0
+      }
+      sink ^= opener.open(ring[position++])[0] ?? 0
+    }
+  }, timing, repMs, () => { opener.destroy() })
+}
+
+interface Parties {
+  a: Identity
+  b: Identity
+}
+
+async function parties (backend: CryptoBackend): Promise<Parties> {
+  const seed = (start: number): Uint8Array => Uint8Array.from({ length: 32 }, (_, i) => start + i)
+  return { a: await createIdentity(seed(0), backend), b: await createIdentity(seed(32), backend) }
+}
+
+/** The key-derivation operations: what one stream opening and one peer cost. */
+function keyScheduleOps (backend: CryptoBackend, { a, b }: Parties): Array<[string, () => void]> {
+  const opener = generateStreamSecrets(backend)
+  const responder = generateStreamSecrets(backend)
+  const protocolId = '/glueberry/stream/blocks/2.0.0'
+  const input: StreamKeyInput = {
+    backend,
+    protocolId,
+    isOpener: true,
+    localStaticPrivateKey: a.xPrivateKey,
+    remoteStaticPublicKey: b.xPublicKey,
+    localEphemeralPrivateKey: opener.ephemeral.privateKey,
+    // Reused across iterations, so it must survive each one.
+    zeroEphemeralPrivateKey: false,
+    opener: { peerId: a.peerId.toMultihash().bytes, salt: opener.salt, ephemeralPublicKey: opener.ephemeral.publicKey },
+    responder: { peerId: b.peerId.toMultihash().bytes, salt: responder.salt, ephemeralPublicKey: responder.ephemeral.publicKey }
+  }
+  const staticSharedSecret = backend.x25519(a.xPrivateKey, b.xPublicKey)
+  const { localStaticPrivateKey: _l, remoteStaticPublicKey: _r, ...base } = input
+  const cached: StreamKeyInput = { ...base, staticSharedSecret }
+  const atA = createPeerKeys(backend, a, b.peerIdString, b.edPublicKey)
+  const atB = createPeerKeys(backend, b, a.peerIdString, a.edPublicKey)
+  const ctxA = { protocolId, peer: b.peerIdString }
+  const ctxB = { protocolId, peer: a.peerIdString }
+  return [
+    ['deriveStreamKeys, full (2 X25519 + HKDF)', () => { sink ^= deriveStreamKeys(input).sendKey[0] }],
+    ['deriveStreamKeys, cached static secret', () => { sink ^= deriveStreamKeys(cached).sendKey[0] }],
+    ['stream opening, both sides (keygen x2 + derive x2)', () => {
+      const opening = atA.opener(ctxA)
+      const answer = atB.responder(ctxB, opening.header)
+      const sealer = opening.complete(answer.header)
+      sealer.destroy()
+      answer.opener.destroy()
+    }],
+    ['createPeerKeys (Ed25519->X25519 + static X25519)', () => {
+      createPeerKeys(backend, a, b.peerIdString, b.edPublicKey).destroy()
+    }]
+  ]
+}
+
+/** Runs the benchmark and returns the figures. */
+export async function runCryptoBench (options: CryptoBenchOptions = {}): Promise<CryptoBenchResult> {
+  const quick = options.quick ?? false
+  const timing = quick ? QUICK : FULL
+  const names = options.backends ?? ['node', 'noble']
+  const sizes = options.sizes ?? DEFAULT_SIZES
+  const log = options.log ?? (() => {})
+  const result: CryptoBenchResult = { node: process.version, quick, aead: [], keySchedule: [] }
+
+  const aeadCells: Array<{ row: Omit<AeadResult, 'opsPerSec' | 'mbPerSec' | 'reps'>, cell: Cell }> = []
+  for (const name of names) {
+    const backend = BACKENDS[name]
+    for (const size of sizes) {
+      const repMs = size >= 64 * 1024 ? timing.bigRepMs : timing.repMs
+      aeadCells.push({ row: { backend: name, op: 'seal', size }, cell: sealCell(backend, size, timing, repMs) })
+      aeadCells.push({ row: { backend: name, op: 'open', size }, cell: openCell(backend, size, timing, repMs) })
+    }
+  }
+  log(`measuring ${aeadCells.length} seal/open cells, ${timing.reps} interleaved reps`)
+  const aeadMedians = measureAll(aeadCells.map((c) => c.cell), timing)
+  aeadCells.forEach(({ row, cell }, i) => {
+    const opsPerSec = aeadMedians[i]
+    const full: AeadResult = { ...row, opsPerSec, mbPerSec: opsPerSec * row.size / 1e6, reps: cell.reps }
+    result.aead.push(full)
+    log(`${full.backend} ${full.op} ${formatSize(full.size)}: ${formatAead(full)}`)
+  })
+
+  const kdCells: Array<{ backend: BackendName, op: string, cell: Cell }> = []
+  for (const name of names) {
+    const backend = BACKENDS[name]
+    for (const [op, fn] of keyScheduleOps(backend, await parties(backend))) {
+      kdCells.push({ backend: name, op, cell: prepare((n) => { for (let i = 0; i < n; i++) fn() }, timing, timing.repMs) })
+    }
+  }
+  log(`measuring ${kdCells.length} key-schedule cells`)
+  const kdMedians = measureAll(kdCells.map((c) => c.cell), timing)
+  kdCells.forEach(({ backend, op, cell }, i) => {
+    const row: KeyScheduleResult = { backend, op, opsPerSec: kdMedians[i], usPerOp: 1e6 / kdMedians[i], reps: cell.reps }
+    result.keySchedule.push(row)
+    log(`${backend} ${op}: ${row.usPerOp.toFixed(1)} us`)
+  })
+  if (sink === 0.5) log('') // never true; reads the sink
+  return result
+}
+
+function formatSize (size: number): string {
+  if (size >= 1024 * 1024) return `${size / (1024 * 1024)} MiB`
+  if (size >= 1024) return `${size / 1024} KiB`
+  return `${size} B`
+}
+
+function formatRate (ops: number): string {
+  if (ops >= 1e6) return `${(ops / 1e6).toFixed(2)}M/s`
+  if (ops >= 1e3) return `${(ops / 1e3).toFixed(1)}k/s`
+  return `${ops.toFixed(0)}/s`
+}
+
+function formatAead (row: AeadResult): string {
+  const mb = row.mbPerSec >= 100 ? row.mbPerSec.toFixed(0) : row.mbPerSec.toFixed(1)
+  return `${mb} MB/s · ${formatRate(row.opsPerSec)}`
+}
+
+function table (header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
+  return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n')
+}
+
+/** The results as two Markdown tables. */
+export function formatCryptoBench (result: CryptoBenchResult): string {
+  const names = [...new Set(result.aead.map((r) => r.backend))]
+  const sizes = [...new Set(result.aead.map((r) => r.size))]
+  const columns = names.flatMap((n) => [`${n} seal`, `${n} open`])
+  const aeadRows = sizes.map((size) => [formatSize(size), ...names.flatMap((n) => (['seal', 'open'] as const).map((op) => {
+    const row = result.aead.find((r) => r.backend === n && r.op === op && r.size === size)
+    return row === undefined ? '-' : formatAead(row)
+  }))])
+  const ratioRows = sizes.map((size) => {
+    const get = (n: BackendName, op: string): number | undefined => result.aead.find((r) => r.backend === n && r.op === op && r.size === size)?.opsPerSec
+    const ratio = (op: string): string => {
+      const node = get('node', op)
+      const noble = get('noble', op)
+      return node === undefined || noble === undefined ? '-' : `${(node / noble).toFixed(1)}x`
+    }
+    return [formatSize(size), ratio('seal'), ratio('open')]
+  })
+  const ops = [...new Set(result.keySchedule.map((r) => r.op))]
+  const kdNames = [...new Set(result.keySchedule.map((r) => r.backend))]
+  const kdRows = ops.map((op) => [op, ...kdNames.map((n) => {
+    const row = result.keySchedule.find((r) => r.backend === n && r.op === op)
+    return row === undefined ? '-' : `${row.usPerOp.toFixed(1)} us · ${formatRate(row.opsPerSec)}`
+  })])
+  return [
+    `Crypto benchmark (${result.node}${result.quick ? ', quick' : ''}; median of reps)`,
+    '',
+    'ChaCha20-Poly1305 records (RecordSealer.seal / RecordOpener.open), MB/s · records/s',
+    table(['size', ...columns], aeadRows),
+    '',
+    ...(names.length === 2 ? ['node / noble speed ratio', table(['size', 'seal', 'open'], ratioRows), ''] : []),
+    'Key schedule v2',
+    table(['operation', ...kdNames], kdRows)
+  ].join('\n')
+}
+
+async function main (): Promise<void> {
+  const args = new Set(process.argv.slice(2))
+  const started = performance.now()
+  const result = await runCryptoBench({
+    quick: args.has('--quick'),
+    log: (line) => { process.stderr.write(`  ${line}\n`) }
+  })
+  if (args.has('--json')) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+  } else {
+    process.stdout.write(formatCryptoBench(result) + '\n')
+    process.stdout.write(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)\n`)
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${String(err)}\n`)
+    process.exitCode = 1
+  })
+}
