@@ -20,6 +20,7 @@ import type { ProtocolVersion } from './version.js'
 import { StatsTracker } from './stats/tracker.js'
 import type { NodeStats, PeerStats } from './stats/tracker.js'
 import { createHost } from './host/libp2p.js'
+import { stopHost } from './host/stop-host.js'
 import type { Host } from './host/libp2p.js'
 import { ConnectionManager } from './connections/manager.js'
 import { StreamManager } from './streams/stream-manager.js'
@@ -202,7 +203,7 @@ class Node implements GlueberryNode {
       for (const name of this.config.handshake?.streams ?? []) await this.register(name)
     } catch (err) {
       this.statusValue = 'created'
-      await Promise.resolve(this.host.stop()).catch(() => {})
+      await stopHost(this.host).catch(() => {})
       throw new GlueberryError(ErrorCode.InvalidConfig, `could not start: ${(err as Error).message}`, { cause: err })
     }
     this.statusValue = 'started'
@@ -229,7 +230,7 @@ class Node implements GlueberryNode {
     this.connections.stop()
     this.streams.stop(reason)
     if (wasStarted) {
-      await Promise.resolve(this.host.stop()).catch((err: unknown) => {
+      await stopHost(this.host).catch((err: unknown) => {
         this.config.logger.error('failed to stop libp2p', { error: String(err) })
       })
     }
