@@ -435,7 +435,13 @@ class Node implements GlueberryNode {
 
   /** See `tamperNextRecords` in glueberry/testing. */
   [TEST_HOOKS] (): TestHooks {
-    return { tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count) }
+    return {
+      tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count),
+      keyMaterial: (peer) => {
+        const keys = peer === undefined ? undefined : this.streams.peerKeys(peer)
+        return { identityX25519Private: this.identity.xPrivateKey, ...(keys === undefined ? {} : { peerKeys: keys }) }
+      }
+    }
   }
 
   private deliver (message: FlowMessage): void {

@@ -106,6 +106,10 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
     destroy (): void {
       destroyed = true
       staticSecret.fill(0)
+    },
+
+    get destroyed (): boolean {
+      return destroyed
     }
   }
 }

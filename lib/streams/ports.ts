@@ -43,4 +43,6 @@ export interface PeerKeys {
   responder (ctx: StreamContext, openerHeader: Uint8Array): ResponderHandshake
   /** Zeroes the static secrets. Later calls throw SessionClosed. */
   destroy (): void
+  /** True once destroyed. */
+  readonly destroyed: boolean
 }

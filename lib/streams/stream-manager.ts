@@ -197,6 +197,11 @@ export class StreamManager {
     await Promise.all([...state.outbound.values()].map(async c => { await c.close() }))
   }
 
+  /** Test hook: the live key object of a prepared peer, to check it is destroyed later. */
+  peerKeys (peer: string): PeerKeys | undefined {
+    return this.peers.get(peer)?.keys
+  }
+
   /**
    * Test hook: corrupts the next `count` records sent on (peer, name). The
    * stream must be open (send one message first). Returns false otherwise.

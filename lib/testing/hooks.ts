@@ -11,6 +11,8 @@ export const TEST_HOOKS: unique symbol = Symbol.for('glueberry.testHooks')
 
 export interface TestHooks {
   tamperNextRecords (peer: string, stream: string, count: number): boolean
+  /** The live secrets, so a test can check they are zeroed: never use outside tests. */
+  keyMaterial (peer?: string): { identityX25519Private: Uint8Array, peerKeys?: { readonly destroyed: boolean } }
 }
 
 function hooks (node: GlueberryNode): TestHooks {
@@ -26,4 +28,13 @@ function hooks (node: GlueberryNode): TestHooks {
  */
 export function tamperNextRecords (node: GlueberryNode, peer: string, stream: string, count = 1): boolean {
   return hooks(node).tamperNextRecords(peer, stream, count)
+}
+
+/**
+ * Test-only view of the node's key material: the node's X25519 private key
+ * buffer itself and the live key object of one prepared peer, so a test can
+ * check that stop() and disconnects really zero and destroy them.
+ */
+export function keyMaterial (node: GlueberryNode, peer?: string): ReturnType<TestHooks['keyMaterial']> {
+  return hooks(node).keyMaterial(peer)
 }

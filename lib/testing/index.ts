@@ -5,4 +5,4 @@
  */
 import '../polyfill.js'
 
-export { tamperNextRecords } from './hooks.js'
+export { tamperNextRecords, keyMaterial } from './hooks.js'
