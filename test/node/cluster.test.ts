@@ -18,4 +18,16 @@ describe('a local cluster', () => {
     expect(spokes.every(s => s.isOutbound(hub.peerId))).toBe(true)
     expect(spokes.every(s => !hub.isOutbound(s.peerId))).toBe(true)
   }, 60_000)
+
+  it('connects 12 nodes in a full mesh when all of them dial at once', async () => {
+    const nodes = await Promise.all(Array.from({ length: 12 }, async () => await startNode()))
+    // Every pair is in both address books: both ends dial at the same moment.
+    await Promise.all(nodes.flatMap(n => nodes.filter(m => m !== n).map(async m => { await n.addPeer(m.peerId, m.multiaddrs) })))
+    await Promise.all(nodes.flatMap(n => nodes.filter(m => m !== n).map(async m => {
+      await waitForState(n, m.peerId, ConnectionState.Connected, 30_000)
+    })))
+    for (const n of nodes) {
+      expect(n.dumpState().peers.filter(p => p.state === ConnectionState.Connected)).toHaveLength(11)
+    }
+  }, 60_000)
 })
