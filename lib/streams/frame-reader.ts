@@ -18,6 +18,10 @@ import { ErrorCode, GlueberryError } from '../errors.js'
 /** Splits a byte stream into frames; throws a GlueberryError on a bad frame. */
 export interface Deframer {
   push (chunk: Uint8Array | Uint8ArrayList): Uint8Array[]
+  /** Throws MalformedFrame when the bytes ended inside a frame. */
+  finish (): void
+  /** Bytes held that are not yet part of a returned frame. */
+  readonly bufferedBytes: number
 }
 
 export type FrameHandler = (frame: Uint8Array) => void
@@ -38,7 +42,7 @@ export class FrameReader {
 
   constructor (
     readonly stream: Stream,
-    private readonly deframer: Deframer,
+    private deframer: Deframer,
     private readonly options: FrameReaderOptions
   ) {
     stream.addEventListener('message', (evt) => { this.onChunk(evt.data) })
@@ -51,10 +55,34 @@ export class FrameReader {
 
   private remoteDone = false
 
-  /** The remote finished writing: hand over what is decoded, then end cleanly. */
+  /** The remote finished writing: hand over what is decoded, then end (cleanly unless a frame was cut short). */
   private onRemoteDone (): void {
     this.remoteDone = true
-    if (this.frames.length === 0 || this.handler === undefined) this.end(undefined)
+    if (this.frames.length === 0 || this.handler === undefined) this.end(this.truncation())
+  }
+
+  /** A stream that ends inside a frame lost data: that is an error, not a clean end. */
+  private truncation (): GlueberryError | undefined {
+    try {
+      this.deframer.finish()
+      return undefined
+    } catch (err) {
+      return err instanceof GlueberryError ? err : new GlueberryError(ErrorCode.MalformedFrame, 'stream ended inside a frame', { cause: err })
+    }
+  }
+
+  /**
+   * Replaces the frame decoder (a new length limit after the stream header).
+   * Only valid between frames: bytes already buffered would belong to a frame
+   * read under the old limit, so they fail the stream.
+   */
+  replaceDeframer (deframer: Deframer): void {
+    if (this.ended) return
+    if (this.deframer.bufferedBytes > 0 || this.frames.length > 0) {
+      this.fail(new GlueberryError(ErrorCode.MalformedFrame, 'data after the stream header before it was answered'))
+      return
+    }
+    this.deframer = deframer
   }
 
   /** Frames decoded and not yet handed over. */
@@ -147,7 +175,7 @@ export class FrameReader {
     } finally {
       this.pumping = false
     }
-    if (this.remoteDone && this.frames.length === 0) this.end(undefined)
+    if (this.remoteDone && this.frames.length === 0) this.end(this.truncation())
   }
 
   private end (error: GlueberryError | undefined): void {

@@ -143,20 +143,23 @@ export class StreamManager {
       reader.start((frame) => { this.emit(peer, name, frame, reader) })
       return
     }
-    // Encrypted: the first frame is the opener's header; nothing else comes
-    // until we answer it, so reading it costs at most one small frame.
-    const reader = this.reader(peer, name, state, stream, wire.deframer(wire.maxRecordFrame(maxMessageSize)))
+    // Encrypted: the first frame is the opener's header, read under the
+    // header's own length limit; nothing else may come until we answer it.
+    // Streams waiting for a header count against the held-stream limit too.
+    if (state.pending.size + state.held.length >= this.options.maxHeldStreamsPerPeer) {
+      stream.abort(this.refusal(peer, name, `too many streams waiting for phase 1 (limit ${this.options.maxHeldStreamsPerPeer})`))
+      this.options.report(this.refusal(peer, name, `too many streams waiting for phase 1 (limit ${this.options.maxHeldStreamsPerPeer})`))
+      return
+    }
+    const reader = this.reader(peer, name, state, stream, wire.deframer(wire.headerFrameLength))
     const abort = new AbortController()
     state.pending.add(abort)
     const timeout = setTimeout(() => abort.abort(), this.options.handshakeTimeout)
     reader.read(abort.signal).then((header) => {
       const held: HeldStream = { name, protocolId: stream.protocol, reader, header }
+      reader.replaceDeframer(wire.deframer(wire.maxRecordFrame(maxMessageSize)))
       if (state.keys !== undefined) {
         this.answer(peer, state, held)
-        return
-      }
-      if (state.held.length >= this.options.maxHeldStreamsPerPeer) {
-        reader.fail(this.refusal(peer, name, `too many streams held before phase 1 (limit ${this.options.maxHeldStreamsPerPeer})`))
         return
       }
       // Held until our phase 1 (prepare) or until the peer is released

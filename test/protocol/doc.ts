@@ -28,6 +28,12 @@ export type DocValue = { kind: 'hex', hex: string } | { kind: 'text', text: stri
 export interface ProtocolDoc {
   readonly vectors: ReadonlyMap<string, DocValue>
   readonly constants: ReadonlyMap<string, bigint>
+  /**
+   * Hex quoted in the prose (outside fenced blocks): every `code span` made
+   * only of hex groups separated by single spaces, 16 hex digits or more,
+   * with the spaces removed.
+   */
+  readonly proseHex: readonly string[]
 }
 
 const LABEL = /^([A-Za-z0-9_.-]+)\s+(.+)$/
@@ -38,8 +44,10 @@ interface Block {
   lines: Array<{ text: string, line: number }>
 }
 
-function fencedBlocks (markdown: string): Block[] {
+/** Splits the text into fenced blocks and the prose lines outside them. */
+function fencedBlocks (markdown: string): { blocks: Block[], prose: string[] } {
   const blocks: Block[] = []
+  const prose: string[] = []
   let current: Block | undefined
   markdown.split('\n').forEach((text, index) => {
     const fence = /^```\s*([A-Za-z0-9_-]*)\s*$/.exec(text)
@@ -52,10 +60,24 @@ function fencedBlocks (markdown: string): Block[] {
       }
       return
     }
-    current?.lines.push({ text, line: index + 1 })
+    if (current === undefined) prose.push(text)
+    else current.lines.push({ text, line: index + 1 })
   })
   if (current !== undefined) throw new Error(`${PROTOCOL_DOC}: unterminated fenced block`)
-  return blocks
+  return { blocks, prose }
+}
+
+const HEX_SPAN = /`([0-9a-f]+(?: [0-9a-f]+)*)`/g
+
+function proseHex (prose: readonly string[]): string[] {
+  const found: string[] = []
+  for (const line of prose) {
+    for (const match of line.matchAll(HEX_SPAN)) {
+      const hex = match[1].replaceAll(' ', '')
+      if (hex.length >= 16) found.push(hex)
+    }
+  }
+  return found
 }
 
 function fail (line: number, message: string): never {
@@ -116,11 +138,12 @@ function parseConstants (block: Block, into: Map<string, bigint>): void {
 export function parseProtocolDoc (markdown: string): ProtocolDoc {
   const vectors = new Map<string, DocValue>()
   const constants = new Map<string, bigint>()
-  for (const block of fencedBlocks(markdown)) {
+  const { blocks, prose } = fencedBlocks(markdown)
+  for (const block of blocks) {
     if (block.kind === 'vectors') parseVectors(block, vectors)
     else if (block.kind === 'constants') parseConstants(block, constants)
   }
-  return { vectors, constants }
+  return { vectors, constants, proseHex: proseHex(prose) }
 }
 
 export function readProtocolDoc (): ProtocolDoc {
