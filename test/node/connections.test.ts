@@ -8,6 +8,23 @@ afterEach(async () => { await stopAll() })
 
 const fast = { reconnect: { baseDelay: 50, maxDelay: 200, jitter: 0 } }
 
+/** Accepts TCP and never speaks, so a libp2p dial to it hangs in the handshake. */
+async function silentServer (): Promise<{ port: number, close: () => void }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    }
+  }
+}
+
 function statesOf (node: GlueberryNode, peer: string, count: number, ms = 10_000): Promise<ConnectionState[]> {
   return firstValueFrom(node.events$.pipe(filter(e => e.peerId === peer), take(count), toArray(), timeout(ms)))
     .then(events => events.map(e => e.state))
@@ -177,9 +194,7 @@ describe('connection lifecycle between real nodes', () => {
   })
 
   it('rejects an aborted connect with Aborted and does not start reconnecting', async () => {
-    const silent = net.createServer(() => {}) // accepts TCP, never speaks: the dial hangs
-    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
-    const port = (silent.address() as net.AddressInfo).port
+    const { port, close } = await silentServer()
     try {
       const a = await startNode(fast)
       const b = await startNode()
@@ -191,14 +206,12 @@ describe('connection lifecycle between real nodes', () => {
       await expect(attempt).rejects.toMatchObject({ code: ErrorCode.Aborted })
     } finally {
       await stopAll()
-      silent.close()
+      close()
     }
   })
 
   it('stop() during a hanging connect rejects it and leaves nothing behind', async () => {
-    const silent = net.createServer(() => {})
-    await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
-    const port = (silent.address() as net.AddressInfo).port
+    const { port, close } = await silentServer()
     try {
       const a = await startNode()
       const b = await startNode()
@@ -210,7 +223,7 @@ describe('connection lifecycle between real nodes', () => {
       await expect(attempt).rejects.toMatchObject({ code: ErrorCode.NodeStopped })
       expect(events.at(-1)?.state).toBe(ConnectionState.Disconnected)
     } finally {
-      silent.close()
+      close()
     }
   })
 
