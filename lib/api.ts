@@ -70,7 +70,11 @@ export interface GlueberryNode {
   readonly peers$: Observable<readonly PeerEntry[]>
   /** Hot: records that failed to authenticate. Completes on stop. */
   readonly decryptionErrors$: Observable<DecryptionFailure>
-  /** Hot: non-fatal failures that no call could return (lost queued messages, bad frames, a corrupt address book). */
+  /**
+   * Non-fatal failures that no call could return (lost queued messages, bad
+   * frames, a corrupt address book). Hot, except that problems found while
+   * loading the address book in createNode() are replayed to every subscriber.
+   */
   readonly errors$: Observable<GlueberryError>
   /** Replays the peer's current state, then its changes. Completes on stop. */
   state$ (peerId: string): Observable<ConnectionState>
@@ -93,6 +97,9 @@ export interface GlueberryNode {
   prepareStreams (peerId: string, publicKey: Uint8Array, streams: readonly string[], options?: AbortOptions): Promise<void>
   finalizeHandshake (peerId: string, options?: AbortOptions): Promise<void>
   completeHandshake (peerId: string, publicKey: Uint8Array, streams: readonly string[], options?: AbortOptions): Promise<void>
+
+  /** Lets a quarantined (corrupt) address book be written again; the original stays in its backup file. */
+  acknowledgeAddressBookCorruption (): void
 
   blacklist (peerId: string, reason?: string): Promise<void>
   unblacklist (peerId: string): Promise<void>

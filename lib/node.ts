@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BehaviorSubject, Subject, map, merge, throttleTime } from 'rxjs'
+import { BehaviorSubject, Subject, from, map, merge, throttleTime } from 'rxjs'
 import type { Observable } from 'rxjs'
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -47,7 +47,9 @@ export async function createNode (options: NodeOptions = {}): Promise<GlueberryN
   const identity = await createIdentity(config.privateKey)
   const storage = createAddressBookStorage(config.addressBook)
   const book = new AddressBook(storage, { maxMetadataBytes: config.maxMetadataSize })
-  await book.open()
+  // Problems found while loading (a corrupt file) happen before anyone can
+  // subscribe: the node replays them to every errors$ subscriber.
+  const report = await book.open()
   let host: Host
   try {
     host = await createHost({
@@ -61,7 +63,7 @@ export async function createNode (options: NodeOptions = {}): Promise<GlueberryN
     await book.close()
     throw new GlueberryError(ErrorCode.InvalidConfig, `could not create the libp2p host: ${(err as Error).message}`, { cause: err })
   }
-  return new Node(config, identity, book, host)
+  return new Node(config, identity, book, host, report.problems)
 }
 
 class Node implements GlueberryNode {
@@ -91,7 +93,8 @@ class Node implements GlueberryNode {
     private readonly config: ResolvedConfig,
     private readonly identity: Identity,
     private readonly book: AddressBook,
-    private readonly host: Host
+    private readonly host: Host,
+    loadProblems: readonly GlueberryError[] = []
   ) {
     this.peerId = identity.peerIdString
     this.backend = backendFor(config.crypto)
@@ -153,7 +156,7 @@ class Node implements GlueberryNode {
       }
     })
     this.events$ = this.connections.events$
-    this.errors$ = merge(this.errors, book.errors$)
+    this.errors$ = merge(from(loadProblems), this.errors, book.errors$)
     this.peers$ = book.peers$
     this.stats$ = this.statsChanged.pipe(
       throttleTime(STATS_THROTTLE_MS, undefined, { leading: true, trailing: true }),
@@ -365,6 +368,11 @@ class Node implements GlueberryNode {
     }
   }
 
+  /** Lets the address book overwrite a corrupt file (its original stays in the backup). */
+  acknowledgeAddressBookCorruption (): void {
+    this.book.acknowledgeCorruption()
+  }
+
   async unblacklist (peerId: string): Promise<void> {
     this.assertUsable()
     await this.book.unblacklist(peerId)
@@ -391,7 +399,13 @@ class Node implements GlueberryNode {
     const checks: HealthCheck[] = [
       { name: 'node_started', healthy: started, message: `node is ${this.statusValue}` },
       { name: 'listening', healthy: started && listening, message: listening ? 'listening' : 'no listen address' },
-      { name: 'address_book', healthy: !this.book.isClosed, message: `${this.book.list().length} peers` },
+      {
+        name: 'address_book',
+        healthy: !this.book.isClosed && !this.book.quarantined,
+        message: this.book.quarantined
+          ? 'stored address book is corrupt: writes are refused until acknowledgeAddressBookCorruption() (the original is kept as a backup)'
+          : `${this.book.list().length} peers`
+      },
       { name: 'connections', healthy: true, message: `${connected} open connections` }
     ]
     return { healthy: checks.every(c => c.healthy), checks, at: Date.now() }

@@ -27,6 +27,9 @@ export interface HostOptions {
 
 export type Host = Libp2p<{ identify: Identify }>
 
+/** The most a paused inbound stream holds before its sender must wait. */
+export const MAX_STREAM_WINDOW = 2 * 1024 * 1024
+
 export async function createHost (options: HostOptions): Promise<Host> {
   return await createLibp2p({
     start: false,
@@ -34,7 +37,11 @@ export async function createHost (options: HostOptions): Promise<Host> {
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // A paused stream buffers at most one receive window. yamux grows a busy
+    // stream's window up to 16 MiB by default, but libp2p resets a paused
+    // stream whose read buffer passes 4 MiB: a slow consumer would lose its
+    // stream. 2 MiB keeps the bound well inside and is ample on loopback/LAN.
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW } })],
     connectionGater: blacklistGater(options.isBlacklisted),
     connectionManager: {
       maxConnections: options.maxConnections,

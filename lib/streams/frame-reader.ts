@@ -4,7 +4,8 @@
  * listens to).
  *
  * Two modes: `read()` awaits the next frame (the stream header exchange),
- * then `start(handler)` pushes every later frame to a handler. In push mode,
+ * then `start(handler, deliver)` turns every later frame into messages (the
+ * handler) and hands them over one by one (`deliver`). In push mode,
  * `pause()` stops handing frames over and pauses the libp2p stream, so yamux
  * stops granting window to the sender: what is held is at most the chunk
  * already received, as raw bytes, never an unbounded queue of messages.
@@ -24,7 +25,9 @@ export interface Deframer {
   readonly bufferedBytes: number
 }
 
-export type FrameHandler = (frame: Uint8Array) => void
+/** Turns one frame into the messages it carries (none on failure). */
+export type FrameHandler = (frame: Uint8Array) => readonly Uint8Array[] | undefined
+export type MessageSink = (message: Uint8Array) => void
 
 export interface FrameReaderOptions {
   /** Called once when reading ends: remote close (no error), reset, or a bad frame. */
@@ -34,6 +37,10 @@ export interface FrameReaderOptions {
 export class FrameReader {
   private frames: Uint8Array[] = []
   private handler?: FrameHandler
+  private deliver?: MessageSink
+  /** Messages of the frame being handed over: a pause can fall between two of them. */
+  private out: readonly Uint8Array[] = []
+  private outIndex = 0
   private pauses = 0
   private ended = false
   private endError?: GlueberryError
@@ -85,9 +92,9 @@ export class FrameReader {
     this.deframer = deframer
   }
 
-  /** Frames decoded and not yet handed over. */
+  /** Frames decoded and not yet handed over, plus messages of the current frame still to deliver. */
   get pending (): number {
-    return this.frames.length
+    return this.frames.length + (this.out.length - this.outIndex)
   }
 
   get isPaused (): boolean {
@@ -112,16 +119,21 @@ export class FrameReader {
     })
   }
 
-  /** Switches to push mode: every queued and later frame goes to `handler`, in order. */
-  start (handler: FrameHandler): void {
+  /**
+   * Switches to push mode: every queued and later frame goes to `handler`,
+   * and the messages it returns to `deliver`, in order, one at a time, so a
+   * pause takes effect between any two messages.
+   */
+  start (handler: FrameHandler, deliver: MessageSink = () => {}): void {
     this.handler = handler
+    this.deliver = deliver
     this.pump()
   }
 
   /** Ref-counted: each `pause()` needs one `resume()`. */
   pause (): void {
     this.pauses++
-    if (this.pauses === 1 && this.stream.readStatus === 'readable') this.stream.pause()
+    this.syncStreamPause()
   }
 
   resume (): void {
@@ -129,7 +141,25 @@ export class FrameReader {
     this.pauses--
     if (this.pauses > 0) return
     this.pump()
-    if (this.pauses === 0 && this.stream.readStatus === 'paused') this.stream.resume()
+    if (this.pauses > 0 || this.stream.readStatus !== 'paused') return
+    // libp2p's resume() dispatches the buffered bytes (our onChunk, where a
+    // consumer may pause again) and only THEN tells the muxer to resume. A
+    // pause issued inside that dispatch would be overridden, leaving yamux
+    // granting window to a paused stream. So pause after it returns.
+    this.resuming = true
+    try {
+      this.stream.resume()
+    } finally {
+      this.resuming = false
+    }
+    this.syncStreamPause()
+  }
+
+  private resuming = false
+
+  /** Pauses the libp2p stream while we hold a pause (outside libp2p's resume). */
+  private syncStreamPause (): void {
+    if (this.pauses > 0 && !this.resuming && this.stream.readStatus === 'readable') this.stream.pause()
   }
 
   /** Fails the reader: resets the stream and ends with `error`. */
@@ -161,7 +191,7 @@ export class FrameReader {
     }
     this.pump()
     // Holding decoded frames while paused: stop libp2p from pulling more.
-    if (this.pauses > 0 && this.stream.readStatus === 'readable') this.stream.pause()
+    this.syncStreamPause()
   }
 
   private pump (): void {
@@ -169,13 +199,20 @@ export class FrameReader {
     if (handler === undefined || this.pumping) return
     this.pumping = true
     try {
-      while (this.pauses === 0 && this.frames.length > 0 && !this.ended) {
-        handler(this.frames.shift() as Uint8Array)
+      const deliver = this.deliver as MessageSink
+      while (this.pauses === 0 && !this.ended) {
+        if (this.outIndex < this.out.length) {
+          deliver(this.out[this.outIndex++] as Uint8Array)
+          continue
+        }
+        if (this.frames.length === 0) break
+        this.out = handler(this.frames.shift() as Uint8Array) ?? []
+        this.outIndex = 0
       }
     } finally {
       this.pumping = false
     }
-    if (this.remoteDone && this.frames.length === 0) this.end(this.truncation())
+    if (this.remoteDone && this.frames.length === 0 && this.outIndex >= this.out.length) this.end(this.truncation())
   }
 
   private end (error: GlueberryError | undefined): void {

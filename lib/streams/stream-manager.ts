@@ -118,13 +118,15 @@ export class StreamManager {
   /** Queues one message on (peer, name). Validation of name and size is the caller's. */
   async send (peer: string, name: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
     if (this.closed) throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
+    // Not connected is the more useful answer during an outage (the keys are
+    // released with the connection), so it is checked first.
+    if (this.options.connectionFor(peer) === undefined) {
+      throw new GlueberryError(ErrorCode.NotConnected, `not connected to peer ${peer}`, { peer, stream: name })
+    }
     const state = this.peers.get(peer)
     if (name !== HANDSHAKE_STREAM && (state?.keys === undefined || !state.allowed.has(name))) {
       throw new GlueberryError(ErrorCode.StreamNotPrepared,
         `stream '${name}' is not prepared for peer ${peer}: call prepareStreams first`, { peer, stream: name })
-    }
-    if (this.options.connectionFor(peer) === undefined) {
-      throw new GlueberryError(ErrorCode.NotConnected, `not connected to peer ${peer}`, { peer, stream: name })
     }
     await this.channel(peer, name).send(data, signal)
   }
@@ -140,7 +142,7 @@ export class StreamManager {
     const { wire, maxMessageSize } = this.options
     if (name === HANDSHAKE_STREAM) {
       const reader = this.reader(peer, name, state, stream, wire.deframer(maxMessageSize))
-      reader.start((frame) => { this.emit(peer, name, frame, reader) })
+      reader.start(frame => [frame], (message) => { this.emit(peer, name, message, reader) })
       return
     }
     // Encrypted: the first frame is the opener's header, read under the
@@ -293,19 +295,17 @@ export class StreamManager {
         failures++
         this.options.onDecryptionError({ peerId: peer, stream: name, error, count: failures, at: Date.now() })
         if (this.options.decryptionErrorPolicy === 'reset' || error.code !== ErrorCode.DecryptionFailed) reader.fail(error)
-        return
+        return undefined
       }
-      let messages: Uint8Array[]
       try {
-        messages = this.options.wire.split(body, this.options.maxMessageSize)
+        return this.options.wire.split(body, this.options.maxMessageSize)
       } catch (err) {
         reader.fail(err instanceof GlueberryError
           ? withLocation(err, peer, name)
           : new GlueberryError(ErrorCode.MalformedRecord, 'malformed record', { peer, stream: name, cause: err }))
-        return
+        return undefined
       }
-      for (const message of messages) this.emit(peer, name, message, reader)
-    })
+    }, (message) => { this.emit(peer, name, message, reader) })
     if (reader.isPaused) reader.resume()
   }
 
@@ -380,6 +380,7 @@ export class StreamManager {
       // The responder writes nothing after its header on a stream we opened.
       reader.start(() => {
         reader.fail(new GlueberryError(ErrorCode.MalformedFrame, `unexpected data from ${peer} on our stream '${name}'`, { peer, stream: name }))
+        return undefined
       })
       return { stream, encoder: new RecordFrameEncoder(sealer, wire.recordTarget) }
     } catch (err) {

@@ -22,7 +22,7 @@ describe('key material', () => {
     expect(keys?.destroyed).toBe(true)
     expect(keyMaterial(a, b.peerId).peerKeys).toBeUndefined()
     // A send after the disconnect cannot use the old keys.
-    await expect(a.send(b.peerId, 'x', Uint8Array.of(1))).rejects.toMatchObject({ code: ErrorCode.StreamNotPrepared })
+    await expect(a.send(b.peerId, 'x', Uint8Array.of(1))).rejects.toMatchObject({ code: ErrorCode.NotConnected })
     await a.stop()
     expect(isZero(identity)).toBe(true)
   })
