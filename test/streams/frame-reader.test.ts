@@ -28,7 +28,7 @@ describe('FrameReader', () => {
     writer.send(encodeFrame(Uint8Array.of(1)))
     expect([...await reader.read()]).toEqual([1])
     const got: number[] = []
-    reader.start(frame => got.push(frame[0] as number))
+    reader.start(frame => [frame], m => got.push(m[0] as number))
     writer.send(encodeFrame(Uint8Array.of(2)))
     writer.send(encodeFrame(Uint8Array.of(3)))
     await writer.close()
@@ -38,7 +38,7 @@ describe('FrameReader', () => {
 
   it('reports a stream that ends inside a frame as MalformedFrame', async () => {
     const { writer, reader, ended } = await pairWithReader()
-    reader.start(() => {})
+    reader.start(() => undefined)
     const frame = encodeFrame(new Uint8Array(10))
     writer.send(frame.subarray(0, 5))
     await writer.close()
@@ -48,7 +48,7 @@ describe('FrameReader', () => {
   it('holds frames while paused and hands them over on resume', async () => {
     const { writer, reader } = await pairWithReader()
     const got: number[] = []
-    reader.start(frame => got.push(frame[0] as number))
+    reader.start(frame => [frame], m => got.push(m[0] as number))
     reader.pause()
     reader.pause()
     writer.send(encodeFrame(Uint8Array.of(7)))
@@ -65,7 +65,7 @@ describe('FrameReader', () => {
 
   it('fails with the decoder error (not a plain reset) on an oversized frame', async () => {
     const { writer, reader, ended } = await pairWithReader(8)
-    reader.start(() => {})
+    reader.start(() => undefined)
     writer.send(encodeFrame(new Uint8Array(9)))
     expect(await ended).toMatchObject({ code: ErrorCode.FrameTooLarge })
   })
