@@ -1,6 +1,6 @@
 import { filter } from 'rxjs'
 import type { Stream } from '@libp2p/interface'
-import { ConnectionState, flowOf } from '../../lib/index.js'
+import { ConnectionState, ErrorCode, flowOf } from '../../lib/index.js'
 import type { IncomingMessage, Metrics } from '../../lib/index.js'
 import { noopMetrics } from '../../lib/observability/metrics.js'
 import { MAX_STREAM_WINDOW } from '../../lib/host/libp2p.js'
@@ -57,6 +57,37 @@ describe('end-to-end flow control with real nodes', () => {
     expect(maxHeld).toBeLessThanOrEqual(MAX_STREAM_WINDOW + 256 * 1024)
     console.log(`slow consumer: ${N} x ${size} B, sender finished after ${Math.round(senderDone)} ms, max held by receiver ${maxHeld} bytes`)
   }, 60_000)
+})
+
+describe('aborting a send', () => {
+  it('rejects with Aborted when the signal is already aborted, and with Backpressure when it aborts while blocked', async () => {
+    const { a, b } = await pair({ flow: { high: 2, low: 1 } })
+    autoHandshake(a, ['x'])
+    autoHandshake(b, ['x'])
+    await a.addPeer(b.peerId, b.multiaddrs)
+    await waitForState(a, b.peerId, ConnectionState.Established)
+    await waitForState(b, a.peerId, ConnectionState.Established)
+    const aborted = AbortSignal.abort(new Error('user'))
+    await expect(a.send(b.peerId, 'x', Uint8Array.of(1), { signal: aborted })).rejects.toMatchObject({ code: ErrorCode.Aborted })
+    // b stops reading after the first message: a's window fills, then its queue.
+    b.messages$.pipe(filter(m => m.stream === 'x')).subscribe(m => flowOf(m)?.pause())
+    await a.send(b.peerId, 'x', Uint8Array.of(0))
+    // Fill the queue until the writer reports it is above the high watermark.
+    const big = new Uint8Array(256 * 1024)
+    const isBlocked = (): boolean => a.dumpState().peers
+      .some(p => (p.streams as { outbound?: Array<{ name: string, blocked: boolean }> } | undefined)?.outbound?.some(o => o.name === 'x' && o.blocked) === true)
+    const filling: Array<Promise<void>> = []
+    for (let i = 0; i < 200 && !isBlocked(); i++) {
+      filling.push(a.send(b.peerId, 'x', big).catch(() => {}))
+      await new Promise(resolve => setTimeout(resolve, 5))
+    }
+    expect(isBlocked()).toBe(true)
+    // Now a send must wait in line; aborting it rejects with Backpressure and it is never queued.
+    const controller = new AbortController()
+    const blocked = a.send(b.peerId, 'x', big, { signal: controller.signal })
+    controller.abort(new Error('gave up'))
+    await expect(blocked).rejects.toMatchObject({ code: ErrorCode.Backpressure, retriable: true })
+  }, 30_000)
 })
 
 /** Bytes libp2p holds unread on b's inbound 'slow' streams (its read buffers). */
