@@ -174,7 +174,10 @@ function open (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uin
     plaintext.fill(0)
     throw decryptionFailed()
   }
-  return plaintext
+  // A plain Uint8Array view, as the noble backend returns: both backends hand
+  // the same type to messages\$, and Buffer's subarray() is about twice as slow
+  // as Uint8Array's when the body is split into messages.
+  return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)
 }
 
 function randomBytes (n: number): Uint8Array {

@@ -64,23 +64,31 @@ export class PlainFrameEncoder implements FrameEncoder {
   }
 }
 
-/** Smallest growth step of a record body buffer: tiny messages do not pay for 64 KiB each. */
+/** Smallest record body buffer: tiny messages do not pay for 64 KiB each. */
 const MIN_BODY_CAPACITY = 1024
 
 /**
  * Encrypted stream: messages queued in the same tick are packed into record
  * bodies of at most `target` bytes (a message larger than that travels alone),
  * and each body becomes one sealed record frame.
+ *
+ * A body is sealed as soon as it is full, so one body buffer serves every
+ * record of the stream: it grows to the size the traffic needs (at most
+ * `target`) once, and is zeroed, not dropped, after each seal.
  */
 export class RecordFrameEncoder implements FrameEncoder {
-  private bodies: Uint8Array[] = []
-  private body?: Uint8Array
+  /** Sealed frames not yet taken: prefix, ciphertext, tag, ... */
+  private sealed: Uint8Array[] = []
+  private records = 0
+  private body: Uint8Array
   private used = 0
   private count = 0
   /** Test hook: records still to corrupt after sealing (see glueberry/testing). */
   private tamper = 0
 
-  constructor (private readonly sealer: RecordSealer, private readonly target: number) {}
+  constructor (private readonly sealer: RecordSealer, private readonly target: number) {
+    this.body = new Uint8Array(Math.min(target, MIN_BODY_CAPACITY))
+  }
 
   /** Flips one tag bit in each of the next `count` records: simulates tampering on the wire. */
   tamperNext (count: number): void {
@@ -96,65 +104,63 @@ export class RecordFrameEncoder implements FrameEncoder {
     const need = encodingLength(size) + size
     this.count++
     if (need > this.target) {
-      this.cut()
+      this.sealBody()
       const alone = new Uint8Array(need)
       encodeUint8Array(size, alone, 0)
       alone.set(message, need - size)
-      this.bodies.push(alone)
+      this.seal(alone)
+      alone.fill(0)
       return
     }
-    if (this.body !== undefined && this.used + need > this.target) this.cut()
-    this.reserve(need)
-    const body = this.body as Uint8Array
-    encodeUint8Array(size, body, this.used)
-    body.set(message, this.used + need - size)
+    if (this.used + need > this.target) this.sealBody()
+    if (this.used + need > this.body.byteLength) this.grow(this.used + need)
+    encodeUint8Array(size, this.body, this.used)
+    this.body.set(message, this.used + need - size)
     this.used += need
   }
 
   take (out: Uint8ArrayList): number {
-    this.cut()
-    const bodies = this.bodies
-    this.bodies = []
+    this.sealBody()
+    const records = this.records
+    if (this.sealed.length > 0) out.appendAll(this.sealed)
+    this.sealed = []
+    this.records = 0
     this.count = 0
-    for (const body of bodies) {
-      const { ciphertext, tag } = this.sealer.seal(body)
-      if (this.tamper > 0) {
-        this.tamper--
-        tag[0] ^= 0x01
-      }
-      out.append(prefix(ciphertext.byteLength + tag.byteLength), ciphertext, tag)
-      // The body is plaintext: do not leave it for the garbage collector to find.
-      body.fill(0)
-    }
-    return bodies.length
+    return records
   }
 
   destroy (): void {
-    for (const body of this.bodies) body.fill(0)
-    this.body?.fill(0)
-    this.bodies = []
-    this.body = undefined
+    this.body.fill(0)
     this.used = 0
+    this.sealed = []
+    this.records = 0
     this.count = 0
     this.sealer.destroy()
   }
 
-  private reserve (need: number): void {
-    if (this.body === undefined) {
-      this.body = new Uint8Array(Math.min(this.target, Math.max(MIN_BODY_CAPACITY, need)))
-      this.used = 0
-      return
+  /** Seals the body so far, if any, and zeroes it (it is plaintext) for reuse. */
+  private sealBody (): void {
+    if (this.used === 0) return
+    const plaintext = this.body.subarray(0, this.used)
+    this.seal(plaintext)
+    plaintext.fill(0)
+    this.used = 0
+  }
+
+  private seal (body: Uint8Array): void {
+    const { ciphertext, tag } = this.sealer.seal(body)
+    if (this.tamper > 0) {
+      this.tamper--
+      tag[0] ^= 0x01
     }
-    if (this.used + need <= this.body.byteLength) return
-    const grown = new Uint8Array(Math.min(this.target, Math.max(this.body.byteLength * 2, this.used + need)))
+    this.sealed.push(prefix(ciphertext.byteLength + tag.byteLength), ciphertext, tag)
+    this.records++
+  }
+
+  private grow (need: number): void {
+    const grown = new Uint8Array(Math.min(this.target, Math.max(this.body.byteLength * 2, need)))
     grown.set(this.body.subarray(0, this.used))
     this.body.fill(0)
     this.body = grown
-  }
-
-  private cut (): void {
-    if (this.body !== undefined && this.used > 0) this.bodies.push(this.body.subarray(0, this.used))
-    this.body = undefined
-    this.used = 0
   }
 }
