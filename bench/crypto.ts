@@ -4,7 +4,7 @@
  *
  *   node --import ./bench/register.js bench/crypto.ts [--quick] [--json]
  *
- * Method (after notes/crypto-speed.md): per cell a warm-up, then batches
+ * Method (bench/harness.ts, after notes/crypto-speed.md): per cell a warm-up, then batches
  * calibrated to a minimum duration; reps of a minimum time each, taken
  * round-robin across all cells; the figure is the median of a cell's reps. Records go through RecordSealer/RecordOpener, the path
  * the library really uses (counter nonce, one cipher object per record, rekey
@@ -24,6 +24,8 @@ import {
   nodeBackend
 } from '../lib/crypto/index.js'
 import type { CryptoBackend, Identity, StreamKeyInput } from '../lib/crypto/index.js'
+import { FULL_TIMING, QUICK_TIMING, formatMb, formatRate, formatSize, measureAll, prepare, table } from './harness.js'
+import type { Cell, Timing } from './harness.js'
 
 export type BackendName = 'node' | 'noble'
 
@@ -63,16 +65,13 @@ export interface CryptoBenchResult {
   keySchedule: KeyScheduleResult[]
 }
 
-interface Timing {
-  warmupMs: number
-  minBatchMs: number
-  repMs: number
+/** The shared timings, plus a longer rep for records of 64 KiB and more. */
+interface CryptoTiming extends Timing {
   bigRepMs: number
-  reps: number
 }
 
-const FULL: Timing = { warmupMs: 200, minBatchMs: 20, repMs: 300, bigRepMs: 450, reps: 5 }
-const QUICK: Timing = { warmupMs: 30, minBatchMs: 5, repMs: 70, bigRepMs: 100, reps: 3 }
+const FULL: CryptoTiming = { ...FULL_TIMING, bigRepMs: 450 }
+const QUICK: CryptoTiming = { ...QUICK_TIMING, bigRepMs: 100 }
 
 export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 64 * 1024, 1024 * 1024]
 
@@ -80,60 +79,6 @@ const BACKENDS: Record<BackendName, CryptoBackend> = { node: nodeBackend, noble:
 
 /** Keeps results observable so the work cannot be optimised away. */
 let sink = 0
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
-/**
- * One measured operation: `run(n)` performs n operations. Prepared once
- * (warm-up, batch calibration), then measured in reps that are interleaved
- * with the other cells' reps, so a burst of noise from a shared host hits one
- * rep of several cells rather than every rep of one cell.
- */
-interface Cell {
-  run: (n: number) => void
-  repMs: number
-  batch: number
-  reps: number[]
-  done: () => void
-}
-
-function prepare (run: (n: number) => void, timing: Timing, repMs: number, done: () => void = () => {}): Cell {
-  const warmEnd = performance.now() + timing.warmupMs
-  while (performance.now() < warmEnd) run(1)
-  let batch = 1
-  for (;;) {
-    const start = performance.now()
-    run(batch)
-    if (performance.now() - start >= timing.minBatchMs) break
-    batch *= 2
-  }
-  return { run, repMs, batch, reps: [], done }
-}
-
-function rep (cell: Cell): void {
-  let ops = 0
-  const start = performance.now()
-  let elapsed = 0
-  do {
-    cell.run(cell.batch)
-    ops += cell.batch
-    elapsed = performance.now() - start
-  } while (elapsed < cell.repMs)
-  cell.reps.push(ops / (elapsed / 1000))
-}
-
-/** Runs every cell's reps round-robin; returns ops/s medians in cell order. */
-function measureAll (cells: Cell[], timing: Timing): number[] {
-  for (let r = 0; r < timing.reps; r++) {
-    for (const cell of cells) rep(cell)
-  }
-  for (const cell of cells) cell.done()
-  return cells.map((cell) => median(cell.reps))
-}
 
 function sealCell (backend: CryptoBackend, size: number, timing: Timing, repMs: number): Cell {
   const sealer = new RecordSealer(backend.randomBytes(32), { backend })
@@ -271,27 +216,8 @@ export async function runCryptoBench (options: CryptoBenchOptions = {}): Promise
   return result
 }
 
-function formatSize (size: number): string {
-  if (size >= 1024 * 1024) return `${size / (1024 * 1024)} MiB`
-  if (size >= 1024) return `${size / 1024} KiB`
-  return `${size} B`
-}
-
-function formatRate (ops: number): string {
-  if (ops >= 1e6) return `${(ops / 1e6).toFixed(2)}M/s`
-  if (ops >= 1e3) return `${(ops / 1e3).toFixed(1)}k/s`
-  return `${ops.toFixed(0)}/s`
-}
-
 function formatAead (row: AeadResult): string {
-  const mb = row.mbPerSec >= 100 ? row.mbPerSec.toFixed(0) : row.mbPerSec.toFixed(1)
-  return `${mb} MB/s · ${formatRate(row.opsPerSec)}`
-}
-
-function table (header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
-  return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n')
+  return `${formatMb(row.mbPerSec)} MB/s · ${formatRate(row.opsPerSec)}`
 }
 
 /** The results as two Markdown tables. */

@@ -1,5 +1,5 @@
 /**
- * The measurement method shared by the benchmarks (the same as bench/crypto.ts,
+ * The measurement method shared by the benchmarks (bench/crypto.ts, bench/paths.ts,
  * after notes/crypto-speed.md):
  *
  * - each cell is warmed up, then its batch size is doubled until one batch
