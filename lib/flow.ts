@@ -1,15 +1,16 @@
 /**
  * How a message remembers where it came from, so that a consumer can slow
  * that one source down. Every IncomingMessage the node emits carries a
- * `FlowHandle` under the `FLOW` symbol: pausing it pauses the libp2p stream
- * the message arrived on (yamux then stops granting window to the sender,
- * whose `send()` waits), without touching any other peer or stream.
+ * `FlowHandle`, reached with `flowOf(message)`: pausing it pauses the libp2p
+ * stream the message arrived on (yamux then stops granting window to the
+ * sender, whose `send()` waits), without touching any other peer or stream.
+ *
+ * The handle is a private field of the message, not an own property, so
+ * messages compare and serialise as the plain data they are.
  *
  * @module
  */
 import type { IncomingMessage } from './types.js'
-
-export const FLOW: unique symbol = Symbol.for('glueberry.flow')
 
 export interface FlowHandle {
   /** Identifies the source: one per (peer, inbound stream). */
@@ -19,11 +20,31 @@ export interface FlowHandle {
   resume (): void
 }
 
-/** Returns the message's flow handle, if it came from a pausable source. */
-export function flowOf (value: unknown): FlowHandle | undefined {
-  if (value === null || typeof value !== 'object') return undefined
-  const handle = (value as { [FLOW]?: FlowHandle })[FLOW]
-  return handle
+/** An IncomingMessage that knows its source. */
+class Message implements IncomingMessage {
+  readonly #flow: FlowHandle | undefined
+
+  constructor (
+    readonly peerId: string,
+    readonly stream: string,
+    readonly data: Uint8Array,
+    readonly receivedAt: number,
+    flow: FlowHandle | undefined
+  ) {
+    this.#flow = flow
+  }
+
+  static flowOf (value: unknown): FlowHandle | undefined {
+    return value instanceof Message ? value.#flow : undefined
+  }
 }
 
-export type FlowMessage = IncomingMessage & { readonly [FLOW]?: FlowHandle }
+/** Builds a message as the node emits it (also used by the MockNode). */
+export function createMessage (peerId: string, stream: string, data: Uint8Array, receivedAt: number, flow?: FlowHandle): IncomingMessage {
+  return new Message(peerId, stream, data, receivedAt, flow)
+}
+
+/** Returns the message's flow handle, if it came from a pausable source. */
+export function flowOf (value: unknown): FlowHandle | undefined {
+  return Message.flowOf(value)
+}

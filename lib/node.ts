@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BehaviorSubject, Subject, from, map, merge, throttleTime } from 'rxjs'
+import { BehaviorSubject, Subject, from, map, merge, take, takeUntil, throttleTime } from 'rxjs'
 import type { Observable } from 'rxjs'
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -25,7 +25,6 @@ import type { Host } from './host/libp2p.js'
 import { ConnectionManager } from './connections/manager.js'
 import { StreamManager } from './streams/stream-manager.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
-import type { FlowMessage } from './flow.js'
 import { TEST_HOOKS } from './testing/hooks.js'
 import type { TestHooks } from './testing/hooks.js'
 import { AddressBook, createAddressBookStorage } from './peers/index.js'
@@ -72,6 +71,7 @@ class Node implements GlueberryNode {
   private readonly decryptionErrors = new Subject<DecryptionFailure>()
   private readonly errors = new Subject<GlueberryError>()
   private readonly statsChanged = new BehaviorSubject<number>(0)
+  private readonly stopNotice = new Subject<void>()
   private readonly stats = new StatsTracker()
   private readonly connections: ConnectionManager
   private readonly streams: StreamManager
@@ -121,6 +121,11 @@ class Node implements GlueberryNode {
         logger.warn('decryption failed', { peer_id: failure.peerId, stream: failure.stream, count: failure.count })
         this.decryptionErrors.next(failure)
       },
+      onSent: (_peer, stream, _messages, queued) => { metrics.pendingMessages(stream, queued) },
+      onEncryptionError: (peer, stream, error) => {
+        metrics.encryptionError()
+        logger.error('encryption failed', { peer_id: peer, stream, error: String(error) })
+      },
       onStreamOpened: (_peer, stream) => { metrics.streamOpened(stream) },
       onStreamClosed: (_peer, stream) => { metrics.streamClosed(stream) },
       onBackpressure: (stream, event, seconds) => {
@@ -158,10 +163,15 @@ class Node implements GlueberryNode {
     this.events$ = this.connections.events$
     this.errors$ = merge(from(loadProblems), this.errors, book.errors$)
     this.peers$ = book.peers$
-    this.stats$ = this.statsChanged.pipe(
-      throttleTime(STATS_THROTTLE_MS, undefined, { leading: true, trailing: true }),
-      map(() => this.stats.totals(this.countEstablished()))
-    )
+    // Throttled, and on stop: one last snapshot and completion at once (a
+    // trailing throttle window would otherwise hold completion for 250 ms).
+    this.stats$ = merge(
+      this.statsChanged.pipe(
+        throttleTime(STATS_THROTTLE_MS, undefined, { leading: true, trailing: true }),
+        takeUntil(this.stopNotice)
+      ),
+      this.stopNotice.pipe(take(1))
+    ).pipe(map(() => this.stats.totals(this.countEstablished())))
     // Handshake timeouts and failed dials count as failures in peer stats.
     this.events$.subscribe((event) => {
       if (event.state === ConnectionState.Cooldown) {
@@ -245,6 +255,8 @@ class Node implements GlueberryNode {
     this.messages.complete()
     this.decryptionErrors.complete()
     this.errors.complete()
+    this.stopNotice.next()
+    this.stopNotice.complete()
     this.statsChanged.complete()
     this.config.logger.info('node stopped', { peer_id: this.peerId })
   }
@@ -458,7 +470,7 @@ class Node implements GlueberryNode {
     }
   }
 
-  private deliver (message: FlowMessage): void {
+  private deliver (message: IncomingMessage): void {
     this.stats.received(message.peerId, message.stream, message.data.byteLength)
     this.config.metrics.messageReceived(message.stream, message.data.byteLength)
     this.statsChanged.next(this.stats.revision)

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { BehaviorSubject, Subject } from 'rxjs'
+import { BehaviorSubject, Subject, of } from 'rxjs'
 import type { Observable } from 'rxjs'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -77,7 +77,9 @@ export class ConnectionManager {
     return this.records.get(peer)?.state ?? ConnectionState.Disconnected
   }
 
+  /** Replays the current state, then changes; after stop, the final state and completion. */
   state$ (peer: string): Observable<ConnectionState> {
+    if (this.stopped) return of(this.state(peer))
     return this.subject(peer).asObservable()
   }
 

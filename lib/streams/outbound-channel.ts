@@ -35,8 +35,10 @@ export interface OutboundChannelOptions {
   gate?: GateObserver
   /** Called once when the channel ends; `undelivered` counts queued messages that never reached the stream. */
   onClose: (channel: OutboundChannel, error: GlueberryError | undefined, undelivered: number) => void
-  /** Called after each flush with the number of messages and payload bytes written. */
-  onFlushed?: (messages: number) => void
+  /** Called after each flush: messages written, and messages still queued. */
+  onFlushed?: (messages: number, queued: number) => void
+  /** Sealing failed (nonce exhausted, keys destroyed): the channel ends. */
+  onEncryptionError?: (error: unknown) => void
 }
 
 type Phase = 'idle' | 'opening' | 'open' | 'closed'
@@ -179,6 +181,18 @@ export class OutboundChannel {
     let writable: boolean
     try {
       encoder.take(out)
+    } catch (err) {
+      this.options.onEncryptionError?.(err)
+      const error = err instanceof GlueberryError
+        ? err
+        : new GlueberryError(ErrorCode.SessionClosed, `sealing a record for stream '${this.options.name}' failed`, {
+          peer: this.options.peer, stream: this.options.name, cause: err
+        })
+      stream.abort(error)
+      this.finish(error, messages)
+      return
+    }
+    try {
       writable = stream.send(out)
     } catch (err) {
       // The messages taken for this flush are lost with the stream: count them.
@@ -191,8 +205,8 @@ export class OutboundChannel {
       this.finish(error, messages)
       return
     }
-    this.options.onFlushed?.(messages)
     this.gate.update(this.queued)
+    this.options.onFlushed?.(messages, this.queued)
     if (!writable) this.awaitDrain(stream)
   }
 

@@ -11,8 +11,9 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
-import { FLOW } from '../flow.js'
-import type { FlowHandle, FlowMessage } from '../flow.js'
+import { createMessage } from '../flow.js'
+import type { FlowHandle } from '../flow.js'
+import type { IncomingMessage } from '../types.js'
 import { HANDSHAKE_STREAM } from '../types.js'
 import { PlainFrameEncoder, RecordFrameEncoder } from './frame-encoders.js'
 import { FrameReader } from './frame-reader.js'
@@ -57,10 +58,11 @@ export interface StreamManagerOptions {
   handshakeTimeout: number
   decryptionErrorPolicy: 'drop' | 'reset'
   connectionFor: (peer: string) => Connection | undefined
-  deliver: (message: FlowMessage) => void
+  deliver: (message: IncomingMessage) => void
   report: (error: GlueberryError) => void
   onDecryptionError: (failure: DecryptionFailure) => void
-  onSent?: (peer: string, stream: string, messages: number) => void
+  onSent?: (peer: string, stream: string, messages: number, queued: number) => void
+  onEncryptionError?: (peer: string, stream: string, error: unknown) => void
   onStreamOpened?: (peer: string, stream: string, direction: 'inbound' | 'outbound') => void
   onStreamClosed?: (peer: string, stream: string, direction: 'inbound' | 'outbound') => void
   onBackpressure?: (stream: string, event: 'engaged' | 'waited', seconds?: number) => void
@@ -310,13 +312,7 @@ export class StreamManager {
   }
 
   private emit (peer: string, name: string, data: Uint8Array, reader: FrameReader): void {
-    const message: FlowMessage = {
-      peerId: peer,
-      stream: name,
-      data,
-      receivedAt: Date.now(),
-      [FLOW]: this.flowHandle(peer, name, reader)
-    }
+    const message = createMessage(peer, name, data, Date.now(), this.flowHandle(peer, name, reader))
     this.options.deliver(message)
   }
 
@@ -344,7 +340,8 @@ export class StreamManager {
         engaged: () => this.options.onBackpressure?.(name, 'engaged'),
         waited: (seconds) => this.options.onBackpressure?.(name, 'waited', seconds)
       },
-      onFlushed: (messages) => this.options.onSent?.(peer, name, messages),
+      onFlushed: (messages, queued) => this.options.onSent?.(peer, name, messages, queued),
+      onEncryptionError: (error) => this.options.onEncryptionError?.(peer, name, error),
       onClose: (closed, error, undelivered) => {
         if (state.outbound.get(name) === closed) state.outbound.delete(name)
         this.options.onStreamClosed?.(peer, name, 'outbound')

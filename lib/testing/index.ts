@@ -6,3 +6,4 @@
 import '../polyfill.js'
 
 export { tamperNextRecords, keyMaterial } from './hooks.js'
+export { MockNode, type MockNodeOptions, type MockNodeConfigOptions, type SentMessage, type HandshakeCall, type MockFailableMethod, type FailNextOptions, type MockIdentity } from './mock-node.js'

@@ -111,3 +111,18 @@ describe('node lifecycle', () => {
     expect(node.health().healthy).toBe(false)
   })
 })
+
+describe('after stop', () => {
+  it('stats$ ends with a final snapshot at stop, and state$ gives the final state then completes', async () => {
+    const node = await startNode()
+    const seen: number[] = []
+    let completed = false
+    node.stats$.subscribe({ next: s => seen.push(s.at), complete: () => { completed = true } })
+    await node.stop()
+    // Completed inside stop(), not a throttle window later.
+    expect(completed).toBe(true)
+    expect(seen.length).toBeGreaterThanOrEqual(2)
+    const states = await lastValueFrom(node.state$('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA').pipe(toArray()))
+    expect(states).toEqual([ConnectionState.Disconnected])
+  })
+})

@@ -1,0 +1,385 @@
+/**
+ * The MockNode's connection lifecycle: the real node's pure reducer
+ * (connections/state-machine.ts) with its effects carried out on an RxJS
+ * scheduler instead of libp2p and `setTimeout`. So the mock commits exactly
+ * the transitions the real node commits, with the same errors, and every
+ * timer (handshake timeout, cooldown, reconnect backoff, dial latency) runs
+ * in virtual time under a TestScheduler.
+ *
+ * Dials do not touch a network: a dial succeeds after `dialDelay` unless a
+ * failure was scripted for that peer. With `dialDelay` 0 the answer is
+ * applied as soon as the input that started the dial has been processed, so
+ * `await node.connect(peer)` needs no timer at all.
+ *
+ * @module
+ */
+import { BehaviorSubject, Subject, of } from 'rxjs'
+import type { Observable, SchedulerLike, Subscription } from 'rxjs'
+import { ErrorCode, GlueberryError } from '../errors.js'
+import type { Logger } from '../observability/logger.js'
+import type { Metrics } from '../observability/metrics.js'
+import { ConnectionState } from '../types.js'
+import type { ConnectionEvent } from '../types.js'
+import type { ReconnectPolicy } from '../connections/reconnect-policy.js'
+import { initialRecord, reduce, toConnectionEvents } from '../connections/state-machine.js'
+import type { Effect, Input, PeerRecord } from '../connections/state-machine.js'
+
+/** What the simulated connections need from the node around them. */
+export interface SimulatedConnectionsOptions {
+  scheduler: SchedulerLike
+  now: () => number
+  policy: ReconnectPolicy
+  handshakeTimeout: number
+  cooldown: number
+  /** Virtual milliseconds a dial takes; 0 answers it at once. */
+  dialDelay: number
+  random: () => number
+  logger: Logger
+  metrics: Metrics
+  isReconnectable: (peer: string) => boolean
+  isBlacklisted: (peer: string) => boolean
+  /** The scripted failure of the next dial to `peer`, consumed; undefined lets it succeed. */
+  takeDialFailure: (peer: string) => GlueberryError | undefined
+  /** Keys and streams of the peer are gone (the reducer's `releasePeerResources`). */
+  releasePeer: (peer: string) => void
+  /** Called for every committed event, before `events$` sees it (stats, logs). */
+  onCommit: (event: ConnectionEvent, handshakeSeconds?: number) => void
+}
+
+type TimerKind = 'dial' | 'handshake' | 'reconnect' | 'cooldown'
+
+interface Waiter {
+  resolve: () => void
+  reject: (err: GlueberryError) => void
+}
+
+function hasConnection (state: ConnectionState): boolean {
+  return state === ConnectionState.Connected || state === ConnectionState.Established
+}
+
+/** Runs the connection reducer for every peer, on a scheduler. */
+export class SimulatedConnections {
+  /** Committed transitions, in commit order. Completes on {@link stop}. */
+  readonly events$: Observable<ConnectionEvent>
+  private readonly events = new Subject<ConnectionEvent>()
+  private readonly records = new Map<string, PeerRecord>()
+  private readonly states = new Map<string, BehaviorSubject<ConnectionState>>()
+  private readonly timers = new Map<string, Map<TimerKind, Subscription>>()
+  /** The generation of the dial in flight, per peer: the one a caller's abort cancels. */
+  private readonly dialing = new Map<string, number>()
+  private readonly waiters = new Map<string, Set<Waiter>>()
+  private readonly connectedAt = new Map<string, number>()
+  /** Work that must wait until the current input is fully applied (instant dial answers). */
+  private readonly queue: Array<() => void> = []
+  private draining = false
+  private stopped = false
+
+  constructor (private readonly options: SimulatedConnectionsOptions) {
+    this.events$ = this.events.asObservable()
+  }
+
+  /** Disconnected for peers never seen. */
+  state (peer: string): ConnectionState {
+    return this.records.get(peer)?.state ?? ConnectionState.Disconnected
+  }
+
+  /** Replays the state, then its changes; after stop, the final state and completion. */
+  state$ (peer: string): Observable<ConnectionState> {
+    if (this.stopped) return of(this.state(peer))
+    return this.subject(peer).asObservable()
+  }
+
+  /** As the real manager: the direction of the record, undefined while Disconnected. */
+  isOutbound (peer: string): boolean | undefined {
+    const record = this.records.get(peer)
+    if (record === undefined || record.state === ConnectionState.Disconnected) return undefined
+    return record.outbound
+  }
+
+  /** Every peer that ever had a record. */
+  peers (): string[] {
+    return [...this.records.keys()]
+  }
+
+  /** True while the peer has a (simulated) libp2p connection. */
+  isConnected (peer: string): boolean {
+    return hasConnection(this.state(peer))
+  }
+
+  /** Resolves once the peer is Connected or Established; rejects with the dial's error. */
+  async connect (peer: string, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true) throw aborted(peer, signal)
+    if (this.isConnected(peer)) return
+    const wait = this.waitForConnected(peer, signal)
+    try {
+      this.dispatch(peer, { type: 'connect' })
+    } catch (err) {
+      // Refused (cooldown, stopped): nobody will settle the waiter.
+      this.settle(peer, err as GlueberryError)
+    }
+    await wait
+  }
+
+  /** Auto-connect of a peer just added: quiet unless it is Disconnected. */
+  autoConnect (peer: string): void {
+    if (this.state(peer) === ConnectionState.Disconnected) this.dispatch(peer, { type: 'connect' })
+  }
+
+  /** Applies one input; throws the reducer's rejection. */
+  dispatch (peer: string, input: Input): void {
+    if (this.stopped) throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped', { peer })
+    const result = reduce(this.records.get(peer), input, {
+      reconnectable: this.options.isReconnectable(peer),
+      blacklisted: this.options.isBlacklisted(peer),
+      stopped: this.stopped,
+      peer,
+      policy: this.options.policy,
+      random: this.options.random(),
+      cooldownMs: this.options.cooldown,
+      handshakeTimeoutMs: this.options.handshakeTimeout
+    })
+    if (!result.accepted) throw withPeer(result.error, peer)
+    this.records.set(peer, result.record)
+    for (const event of toConnectionEvents(peer, result, this.options.now())) this.commit(event)
+    for (const effect of result.effects) this.run(peer, effect)
+    this.drain()
+  }
+
+  /**
+   * Sets the peer's state without asking the reducer and emits the event (the
+   * MockNode's `simulateEvent`). Pending timers and dials of the peer are
+   * cancelled; none are armed for the new state.
+   */
+  force (peer: string, state: ConnectionState, options: { error?: GlueberryError, outbound?: boolean } = {}): void {
+    if (this.stopped) throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped', { peer })
+    const record = this.records.get(peer) ?? initialRecord()
+    const next: PeerRecord = Object.freeze({
+      ...record,
+      state,
+      outbound: options.outbound ?? record.outbound,
+      attempt: 0,
+      generation: record.generation + 1
+    })
+    this.records.set(peer, next)
+    this.clearTimers(peer)
+    if (state === ConnectionState.Disconnected || state === ConnectionState.Cooldown) this.options.releasePeer(peer)
+    const event: ConnectionEvent = options.error === undefined
+      ? { peerId: peer, state, previous: record.state, outbound: next.outbound, at: this.options.now() }
+      : { peerId: peer, state, previous: record.state, outbound: next.outbound, error: options.error, at: this.options.now() }
+    this.commit(event)
+    this.drain()
+  }
+
+  /** Emits the final transitions, cancels every timer, rejects waiters, completes every Observable. Idempotent. */
+  stop (): void {
+    if (this.stopped) return
+    for (const peer of [...this.records.keys()]) {
+      if (this.state(peer) !== ConnectionState.Disconnected) this.fire(peer, { type: 'stop' })
+    }
+    this.stopped = true
+    for (const peer of [...this.timers.keys()]) this.clearTimers(peer)
+    this.queue.length = 0
+    const stopped = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
+    for (const peer of [...this.waiters.keys()]) this.settle(peer, stopped)
+    this.events.complete()
+    for (const subject of this.states.values()) subject.complete()
+  }
+
+  private commit (event: ConnectionEvent): void {
+    const { peerId, state, previous } = event
+    this.subject(peerId).next(state)
+    const { metrics } = this.options
+    metrics.eventEmitted(state)
+    const direction = event.outbound ? 'outbound' : 'inbound'
+    if (hasConnection(previous) && !hasConnection(state)) metrics.connectionClosed(direction)
+    let handshakeSeconds: number | undefined
+    if (state === ConnectionState.Connected) {
+      if (!hasConnection(previous)) metrics.connectionOpened(direction)
+      this.connectedAt.set(peerId, this.options.now())
+    } else if (state === ConnectionState.Established) {
+      handshakeSeconds = (this.options.now() - (this.connectedAt.get(peerId) ?? this.options.now())) / 1000
+    }
+    this.options.onCommit(event, handshakeSeconds)
+    if (state === ConnectionState.Connected || state === ConnectionState.Established) this.settle(peerId, undefined)
+    if (state === ConnectionState.Disconnected || state === ConnectionState.Cooldown) {
+      this.settle(peerId, event.error ?? new GlueberryError(ErrorCode.ConnectionFailed, `connection to ${peerId} ended`, { peer: peerId }))
+    }
+    this.events.next(event)
+  }
+
+  private run (peer: string, effect: Effect): void {
+    switch (effect.type) {
+      case 'dial':
+        this.dial(peer, effect.generation)
+        break
+      case 'armHandshakeTimer': {
+        const { generation } = effect
+        this.arm(peer, 'handshake', effect.ms, { type: 'handshakeTimedOut', generation })
+        break
+      }
+      case 'scheduleReconnect': {
+        const { generation } = effect
+        this.arm(peer, 'reconnect', effect.ms, { type: 'reconnectTimerFired', generation })
+        break
+      }
+      case 'scheduleCooldownEnd': {
+        const { generation } = effect
+        this.arm(peer, 'cooldown', effect.ms, { type: 'cooldownEnded', generation })
+        break
+      }
+      case 'cancelDial':
+        this.cancel(peer, 'dial')
+        this.dialing.delete(peer)
+        break
+      case 'cancelHandshakeTimer':
+        this.cancel(peer, 'handshake')
+        break
+      case 'cancelReconnect':
+        this.cancel(peer, 'reconnect')
+        break
+      case 'cancelCooldownEnd':
+        this.cancel(peer, 'cooldown')
+        break
+      case 'releasePeerResources':
+        this.options.releasePeer(peer)
+        break
+      case 'closeConnection':
+        // Nothing to close: the connection metric follows the state (see commit).
+        break
+    }
+  }
+
+  private dial (peer: string, generation: number): void {
+    this.dialing.set(peer, generation)
+    const answer = (): void => {
+      if (this.dialing.get(peer) !== generation) return
+      this.dialing.delete(peer)
+      const error = this.options.takeDialFailure(peer)
+      this.options.metrics.connectionAttempt(error === undefined ? 'success' : 'failure')
+      this.fire(peer, error === undefined
+        ? { type: 'dialSucceeded', generation, outbound: true }
+        : { type: 'dialFailed', generation, error, aborted: false })
+    }
+    if (this.options.dialDelay === 0) {
+      this.queue.push(answer)
+      return
+    }
+    this.timersOf(peer).get('dial')?.unsubscribe()
+    this.timersOf(peer).set('dial', this.options.scheduler.schedule(() => {
+      this.timersOf(peer).delete('dial')
+      answer()
+    }, this.options.dialDelay))
+  }
+
+  /** The caller of `connect` aborted: the dial in flight ends as aborted (never followed by reconnection). */
+  private abortDial (peer: string, signal: AbortSignal): void {
+    const generation = this.dialing.get(peer)
+    if (generation === undefined) return
+    this.dialing.delete(peer)
+    this.cancel(peer, 'dial')
+    this.options.metrics.connectionAttempt('aborted')
+    this.fire(peer, { type: 'dialFailed', generation, error: aborted(peer, signal), aborted: true })
+  }
+
+  private arm (peer: string, kind: TimerKind, ms: number, input: Input): void {
+    const timers = this.timersOf(peer)
+    timers.get(kind)?.unsubscribe()
+    timers.set(kind, this.options.scheduler.schedule(() => {
+      timers.delete(kind)
+      this.fire(peer, input)
+    }, ms))
+  }
+
+  private cancel (peer: string, kind: TimerKind): void {
+    const timers = this.timers.get(peer)
+    timers?.get(kind)?.unsubscribe()
+    timers?.delete(kind)
+  }
+
+  /** Timer and dial answers: a rejection here is a stale input, never an exception. */
+  private fire (peer: string, input: Input): void {
+    if (this.stopped) return
+    try {
+      this.dispatch(peer, input)
+    } catch (err) {
+      this.options.logger.debug('input ignored', { peer_id: peer, input: input.type, error: String(err) })
+    }
+  }
+
+  private drain (): void {
+    if (this.draining) return
+    this.draining = true
+    try {
+      for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) job()
+    } finally {
+      this.draining = false
+    }
+  }
+
+  private waitForConnected (peer: string, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let set = this.waiters.get(peer)
+      if (set === undefined) {
+        set = new Set()
+        this.waiters.set(peer, set)
+      }
+      const waiters = set
+      const onAbort = (): void => {
+        waiters.delete(waiter)
+        reject(aborted(peer, signal as AbortSignal))
+        this.abortDial(peer, signal as AbortSignal)
+      }
+      const waiter: Waiter = {
+        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
+        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      waiters.add(waiter)
+    })
+  }
+
+  private settle (peer: string, error: GlueberryError | undefined): void {
+    const waiters = this.waiters.get(peer)
+    if (waiters === undefined) return
+    this.waiters.delete(peer)
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve()
+      else waiter.reject(error)
+    }
+  }
+
+  private subject (peer: string): BehaviorSubject<ConnectionState> {
+    let subject = this.states.get(peer)
+    if (subject === undefined) {
+      subject = new BehaviorSubject<ConnectionState>(this.state(peer))
+      this.states.set(peer, subject)
+    }
+    return subject
+  }
+
+  private timersOf (peer: string): Map<TimerKind, Subscription> {
+    let timers = this.timers.get(peer)
+    if (timers === undefined) {
+      timers = new Map()
+      this.timers.set(peer, timers)
+    }
+    return timers
+  }
+
+  private clearTimers (peer: string): void {
+    const timers = this.timers.get(peer)
+    if (timers === undefined) return
+    for (const timer of timers.values()) timer.unsubscribe()
+    this.timers.delete(peer)
+    this.dialing.delete(peer)
+  }
+}
+
+function aborted (peer: string, signal: AbortSignal): GlueberryError {
+  return new GlueberryError(ErrorCode.Aborted, `connect to ${peer} aborted`, { peer, cause: signal.reason })
+}
+
+function withPeer (error: GlueberryError, peer: string): GlueberryError {
+  if (error.peer !== undefined) return error
+  return new GlueberryError(error.code, error.message, { peer, cause: error.cause, retriable: error.retriable })
+}
