@@ -10,12 +10,14 @@ import type { Observable } from 'rxjs'
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ErrorCode, GlueberryError, abortError } from './errors.js'
-import type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions } from './api.js'
+import type { GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions } from './api.js'
+import { dumpOf, healthOf } from './observability/report.js'
+import type { ReportSource } from './observability/report.js'
 import { resolveConfig } from './config.js'
 import type { NodeOptions, ResolvedConfig } from './config.js'
 import { ConnectionState, HANDSHAKE_STREAM } from './types.js'
 import type { AbortOptions, ConnectionEvent, IncomingMessage } from './types.js'
-import { CURRENT_VERSION, formatVersion } from './version.js'
+import { CURRENT_VERSION } from './version.js'
 import type { ProtocolVersion } from './version.js'
 import { StatsTracker } from './stats/tracker.js'
 import type { NodeStats, PeerStats } from './stats/tracker.js'
@@ -405,57 +407,37 @@ class Node implements GlueberryNode {
   }
 
   health (): HealthStatus {
-    const started = this.statusValue === 'started'
-    const listening = this.host.getMultiaddrs().length > 0
-    const connected = this.host.getConnections().length
-    const checks: HealthCheck[] = [
-      { name: 'node_started', healthy: started, message: `node is ${this.statusValue}` },
-      { name: 'listening', healthy: started && listening, message: listening ? 'listening' : 'no listen address' },
-      {
-        name: 'address_book',
-        healthy: !this.book.isClosed && !this.book.quarantined,
-        message: this.book.quarantined
-          ? 'stored address book is corrupt: writes are refused until acknowledgeAddressBookCorruption() (the original is kept as a backup)'
-          : `${this.book.list().length} peers`
-      },
-      { name: 'connections', healthy: true, message: `${connected} open connections` }
-    ]
-    return { healthy: checks.every(c => c.healthy), checks, at: Date.now() }
+    return healthOf(this.reportSource())
   }
 
   dumpState (): NodeDump {
-    const peers = new Set<string>([...this.connections.peers(), ...this.book.list().map(e => e.peerId)])
+    return dumpOf(this.reportSource())
+  }
+
+  private reportSource (): ReportSource {
+    const { book, connections } = this
     return {
       peerId: this.peerId,
-      publicKey: Buffer.from(this.identity.edPublicKey).toString('hex'),
+      publicKey: this.identity.edPublicKey,
       multiaddrs: this.statusValue === 'started' ? this.multiaddrs : [],
-      version: formatVersion(this.version),
+      version: this.version,
       status: this.statusValue,
-      peers: [...peers].map(peerId => {
-        const outbound = this.connections.isOutbound(peerId)
-        const streams = this.streams.describe(peerId)
-        const stats = this.stats.snapshot(peerId)
-        return {
-          peerId,
-          state: this.connections.state(peerId),
-          ...(outbound === undefined ? {} : { outbound }),
-          inAddressBook: this.book.has(peerId),
-          blacklisted: this.book.isBlacklisted(peerId),
-          ...(streams === undefined ? {} : { streams }),
-          ...(stats === undefined ? {} : { stats })
-        }
-      }),
-      stats: this.stats.totals(this.countEstablished()),
-      config: {
-        handshakeTimeout: this.config.handshakeTimeout,
-        cooldown: this.config.cooldown,
-        reconnect: this.config.reconnect,
-        maxMessageSize: this.config.maxMessageSize,
-        flow: this.config.flow,
-        decryptionErrorPolicy: this.config.decryptionErrorPolicy,
-        crypto: this.config.crypto
+      config: this.config,
+      now: Date.now(),
+      connectionPeers: connections.peers(),
+      openConnections: this.statusValue === 'started' ? this.host.getConnections().length : 0,
+      book: {
+        isClosed: book.isClosed,
+        quarantined: book.quarantined,
+        peerIds: book.list().map(e => e.peerId),
+        has: (peer) => book.has(peer),
+        isBlacklisted: (peer) => book.isBlacklisted(peer)
       },
-      at: Date.now()
+      state: (peer) => connections.state(peer),
+      isOutbound: (peer) => connections.isOutbound(peer),
+      streams: (peer) => this.streams.describe(peer),
+      peerStats: (peer) => this.stats.snapshot(peer),
+      totals: this.stats.totals(this.countEstablished())
     }
   }
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { BehaviorSubject, Subject, of } from 'rxjs'
+import { Subject } from 'rxjs'
 import type { Observable } from 'rxjs'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -20,6 +20,7 @@ import type { Host } from '../host/libp2p.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { ReconnectPolicy } from './reconnect-policy.js'
+import { ConnectWaiters, PeerStates } from './peer-signals.js'
 import { reduce, toConnectionEvents } from './state-machine.js'
 import type { Effect, Input, PeerRecord } from './state-machine.js'
 
@@ -49,16 +50,11 @@ interface Timers {
   cooldown?: ReturnType<typeof setTimeout>
 }
 
-interface Waiter {
-  resolve: () => void
-  reject: (err: GlueberryError) => void
-}
-
 export class ConnectionManager {
   private readonly records = new Map<string, PeerRecord>()
   private readonly timers = new Map<string, Timers>()
-  private readonly states = new Map<string, BehaviorSubject<ConnectionState>>()
-  private readonly connectWaiters = new Map<string, Set<Waiter>>()
+  private readonly states = new PeerStates(peer => this.state(peer))
+  private readonly connectWaiters = new ConnectWaiters()
   private readonly dials = new Map<string, AbortController>()
   private readonly connectedAt = new Map<string, number>()
   private readonly events = new Subject<ConnectionEvent>()
@@ -79,8 +75,7 @@ export class ConnectionManager {
 
   /** Replays the current state, then changes; after stop, the final state and completion. */
   state$ (peer: string): Observable<ConnectionState> {
-    if (this.stopped) return of(this.state(peer))
-    return this.subject(peer).asObservable()
+    return this.states.state$(peer)
   }
 
   isOutbound (peer: string): boolean | undefined {
@@ -98,8 +93,13 @@ export class ConnectionManager {
     if (signal?.aborted === true) throw aborted(peer, signal)
     const current = this.state(peer)
     if (current === ConnectionState.Connected || current === ConnectionState.Established) return
-    const wait = this.waitForConnected(peer, signal)
-    this.dispatch(peer, { type: 'connect' })
+    const wait = this.connectWaiters.wait(peer, signal, () => { this.dials.get(peer)?.abort() })
+    try {
+      this.dispatch(peer, { type: 'connect' })
+    } catch (err) {
+      // Refused (cooling down, blacklisted, stopped): nothing will settle the waiter.
+      this.connectWaiters.settle(peer, err as GlueberryError)
+    }
     await wait
   }
 
@@ -140,10 +140,9 @@ export class ConnectionManager {
     for (const dial of this.dials.values()) dial.abort()
     this.dials.clear()
     const stopped = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
-    for (const waiters of this.connectWaiters.values()) for (const w of waiters) w.reject(stopped)
-    this.connectWaiters.clear()
+    this.connectWaiters.rejectAll(stopped)
     this.events.complete()
-    for (const subject of this.states.values()) subject.complete()
+    this.states.complete()
   }
 
   /** Runs one input through the reducer and applies the outcome. Throws the rejection, if any. */
@@ -168,12 +167,12 @@ export class ConnectionManager {
 
   private commit (event: ConnectionEvent): void {
     const { peerId, state, previous } = event
-    this.subject(peerId).next(state)
+    this.states.next(peerId, state)
     this.options.metrics.eventEmitted(state)
     if (state === ConnectionState.Connected) {
       this.connectedAt.set(peerId, performance.now())
       this.options.onConnected?.(peerId, event.outbound)
-      this.settleWaiters(peerId, undefined)
+      this.connectWaiters.settle(peerId, undefined)
     } else if (state === ConnectionState.Established) {
       const since = this.connectedAt.get(peerId) ?? performance.now()
       this.options.onEstablished?.(peerId, (performance.now() - since) / 1000)
@@ -181,7 +180,7 @@ export class ConnectionManager {
       this.options.onDisconnected?.(peerId)
     }
     if (state === ConnectionState.Disconnected || state === ConnectionState.Cooldown) {
-      this.settleWaiters(peerId, event.error ?? new GlueberryError(ErrorCode.ConnectionFailed, `connection to ${peerId} ended`, { peer: peerId }))
+      this.connectWaiters.settle(peerId, event.error ?? new GlueberryError(ErrorCode.ConnectionFailed, `connection to ${peerId} ended`, { peer: peerId }))
     }
     this.events.next(event)
   }
@@ -297,48 +296,6 @@ export class ConnectionManager {
   private peerDisconnected (peer: string): void {
     if (!this.records.has(peer)) return
     this.fire(peer, { type: 'connectionLost' })
-  }
-
-  private waitForConnected (peer: string, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let waiters = this.connectWaiters.get(peer)
-      if (waiters === undefined) {
-        waiters = new Set()
-        this.connectWaiters.set(peer, waiters)
-      }
-      const set = waiters
-      const onAbort = (): void => {
-        set.delete(waiter)
-        // A user abort of connect() aborts the dial; it never starts reconnection.
-        this.dials.get(peer)?.abort()
-        reject(aborted(peer, signal as AbortSignal))
-      }
-      const waiter: Waiter = {
-        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
-        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      set.add(waiter)
-    })
-  }
-
-  private settleWaiters (peer: string, error: GlueberryError | undefined): void {
-    const waiters = this.connectWaiters.get(peer)
-    if (waiters === undefined) return
-    this.connectWaiters.delete(peer)
-    for (const waiter of waiters) {
-      if (error === undefined) waiter.resolve()
-      else waiter.reject(error)
-    }
-  }
-
-  private subject (peer: string): BehaviorSubject<ConnectionState> {
-    let subject = this.states.get(peer)
-    if (subject === undefined) {
-      subject = new BehaviorSubject<ConnectionState>(this.state(peer))
-      this.states.set(peer, subject)
-    }
-    return subject
   }
 
   private timersOf (peer: string): Timers {

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { BehaviorSubject, Subject, of } from 'rxjs'
+import { Subject } from 'rxjs'
 import type { Observable, SchedulerLike, Subscription } from 'rxjs'
 import { ErrorCode, GlueberryError } from '../errors.js'
 import type { Logger } from '../observability/logger.js'
@@ -22,6 +22,7 @@ import { ConnectionState } from '../types.js'
 import type { ConnectionEvent } from '../types.js'
 import type { ReconnectPolicy } from '../connections/reconnect-policy.js'
 import { initialRecord, reduce, toConnectionEvents } from '../connections/state-machine.js'
+import { ConnectWaiters, PeerStates } from '../connections/peer-signals.js'
 import type { Effect, Input, PeerRecord } from '../connections/state-machine.js'
 
 /** What the simulated connections need from the node around them. */
@@ -48,11 +49,6 @@ export interface SimulatedConnectionsOptions {
 
 type TimerKind = 'dial' | 'handshake' | 'reconnect' | 'cooldown'
 
-interface Waiter {
-  resolve: () => void
-  reject: (err: GlueberryError) => void
-}
-
 function hasConnection (state: ConnectionState): boolean {
   return state === ConnectionState.Connected || state === ConnectionState.Established
 }
@@ -63,11 +59,11 @@ export class SimulatedConnections {
   readonly events$: Observable<ConnectionEvent>
   private readonly events = new Subject<ConnectionEvent>()
   private readonly records = new Map<string, PeerRecord>()
-  private readonly states = new Map<string, BehaviorSubject<ConnectionState>>()
+  private readonly states = new PeerStates(peer => this.state(peer))
   private readonly timers = new Map<string, Map<TimerKind, Subscription>>()
   /** The generation of the dial in flight, per peer: the one a caller's abort cancels. */
   private readonly dialing = new Map<string, number>()
-  private readonly waiters = new Map<string, Set<Waiter>>()
+  private readonly waiters = new ConnectWaiters()
   private readonly connectedAt = new Map<string, number>()
   /** Work that must wait until the current input is fully applied (instant dial answers). */
   private readonly queue: Array<() => void> = []
@@ -85,8 +81,7 @@ export class SimulatedConnections {
 
   /** Replays the state, then its changes; after stop, the final state and completion. */
   state$ (peer: string): Observable<ConnectionState> {
-    if (this.stopped) return of(this.state(peer))
-    return this.subject(peer).asObservable()
+    return this.states.state$(peer)
   }
 
   /** As the real manager: the direction of the record, undefined while Disconnected. */
@@ -110,12 +105,12 @@ export class SimulatedConnections {
   async connect (peer: string, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted === true) throw aborted(peer, signal)
     if (this.isConnected(peer)) return
-    const wait = this.waitForConnected(peer, signal)
+    const wait = this.waiters.wait(peer, signal, () => { this.abortDial(peer, signal as AbortSignal) })
     try {
       this.dispatch(peer, { type: 'connect' })
     } catch (err) {
       // Refused (cooldown, stopped): nobody will settle the waiter.
-      this.settle(peer, err as GlueberryError)
+      this.waiters.settle(peer, err as GlueberryError)
     }
     await wait
   }
@@ -180,14 +175,14 @@ export class SimulatedConnections {
     for (const peer of [...this.timers.keys()]) this.clearTimers(peer)
     this.queue.length = 0
     const stopped = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
-    for (const peer of [...this.waiters.keys()]) this.settle(peer, stopped)
+    this.waiters.rejectAll(stopped)
     this.events.complete()
-    for (const subject of this.states.values()) subject.complete()
+    this.states.complete()
   }
 
   private commit (event: ConnectionEvent): void {
     const { peerId, state, previous } = event
-    this.subject(peerId).next(state)
+    this.states.next(peerId, state)
     const { metrics } = this.options
     metrics.eventEmitted(state)
     const direction = event.outbound ? 'outbound' : 'inbound'
@@ -200,9 +195,9 @@ export class SimulatedConnections {
       handshakeSeconds = (this.options.now() - (this.connectedAt.get(peerId) ?? this.options.now())) / 1000
     }
     this.options.onCommit(event, handshakeSeconds)
-    if (state === ConnectionState.Connected || state === ConnectionState.Established) this.settle(peerId, undefined)
+    if (state === ConnectionState.Connected || state === ConnectionState.Established) this.waiters.settle(peerId, undefined)
     if (state === ConnectionState.Disconnected || state === ConnectionState.Cooldown) {
-      this.settle(peerId, event.error ?? new GlueberryError(ErrorCode.ConnectionFailed, `connection to ${peerId} ended`, { peer: peerId }))
+      this.waiters.settle(peerId, event.error ?? new GlueberryError(ErrorCode.ConnectionFailed, `connection to ${peerId} ended`, { peer: peerId }))
     }
     this.events.next(event)
   }
@@ -314,47 +309,6 @@ export class SimulatedConnections {
     } finally {
       this.draining = false
     }
-  }
-
-  private waitForConnected (peer: string, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let set = this.waiters.get(peer)
-      if (set === undefined) {
-        set = new Set()
-        this.waiters.set(peer, set)
-      }
-      const waiters = set
-      const onAbort = (): void => {
-        waiters.delete(waiter)
-        reject(aborted(peer, signal as AbortSignal))
-        this.abortDial(peer, signal as AbortSignal)
-      }
-      const waiter: Waiter = {
-        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
-        reject: (err) => { signal?.removeEventListener('abort', onAbort); reject(err) }
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      waiters.add(waiter)
-    })
-  }
-
-  private settle (peer: string, error: GlueberryError | undefined): void {
-    const waiters = this.waiters.get(peer)
-    if (waiters === undefined) return
-    this.waiters.delete(peer)
-    for (const waiter of waiters) {
-      if (error === undefined) waiter.resolve()
-      else waiter.reject(error)
-    }
-  }
-
-  private subject (peer: string): BehaviorSubject<ConnectionState> {
-    let subject = this.states.get(peer)
-    if (subject === undefined) {
-      subject = new BehaviorSubject<ConnectionState>(this.state(peer))
-      this.states.set(peer, subject)
-    }
-    return subject
   }
 
   private timersOf (peer: string): Map<TimerKind, Subscription> {

@@ -34,7 +34,9 @@
 import { BehaviorSubject, Subject, asyncScheduler, defer, from, map, merge, throttle, timer } from 'rxjs'
 import type { Observable, SchedulerLike } from 'rxjs'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure } from '../api.js'
+import type { GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure } from '../api.js'
+import { dumpOf, healthOf } from '../observability/report.js'
+import type { ReportSource } from '../observability/report.js'
 import { resolveConfig } from '../config.js'
 import type { NodeOptions, ResolvedConfig } from '../config.js'
 import { ErrorCode, GlueberryError, abortError, isGlueberryError } from '../errors.js'
@@ -42,7 +44,7 @@ import { createMessage } from '../flow.js'
 import type { FlowHandle } from '../flow.js'
 import { ConnectionState, HANDSHAKE_STREAM } from '../types.js'
 import type { AbortOptions, ConnectionEvent, IncomingMessage } from '../types.js'
-import { CURRENT_VERSION, formatVersion } from '../version.js'
+import { CURRENT_VERSION } from '../version.js'
 import type { ProtocolVersion } from '../version.js'
 import { StatsTracker } from '../stats/tracker.js'
 import type { NodeStats, PeerStats } from '../stats/tracker.js'
@@ -178,11 +180,6 @@ function checkPeerId (peerId: string): void {
   }
 }
 
-function toHex (bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
-}
 
 /**
  * A GlueberryNode without a network, for tests of applications.
@@ -539,57 +536,37 @@ export class MockNode implements GlueberryNode {
   }
 
   health (): HealthStatus {
-    const started = this.statusValue === 'started'
-    const listening = this.multiaddrs.length > 0
-    const connected = this.connectedPeers().length
-    const checks: HealthCheck[] = [
-      { name: 'node_started', healthy: started, message: `node is ${this.statusValue}` },
-      { name: 'listening', healthy: started && listening, message: listening ? 'listening' : 'no listen address' },
-      {
-        name: 'address_book',
-        healthy: !this.book.isClosed && !this.book.quarantined,
-        message: this.book.quarantined
-          ? 'stored address book is corrupt: writes are refused until acknowledgeAddressBookCorruption() (the original is kept as a backup)'
-          : `${this.book.list().length} peers`
-      },
-      { name: 'connections', healthy: true, message: `${connected} open connections` }
-    ]
-    return { healthy: checks.every(c => c.healthy), checks, at: this.now() }
+    return healthOf(this.reportSource())
   }
 
   dumpState (): NodeDump {
-    const peers = new Set<string>([...this.connections.peers(), ...this.book.list().map(e => e.peerId)])
+    return dumpOf(this.reportSource())
+  }
+
+  private reportSource (): ReportSource {
+    const { book, connections } = this
     return {
       peerId: this.peerId,
-      publicKey: toHex(this.identity.publicKey),
+      publicKey: this.identity.publicKey,
       multiaddrs: this.multiaddrs,
-      version: formatVersion(this.version),
+      version: this.version,
       status: this.statusValue,
-      peers: [...peers].map(peerId => {
-        const outbound = this.connections.isOutbound(peerId)
-        const streams = this.describeStreams(peerId)
-        const stats = this.stats.snapshot(peerId)
-        return {
-          peerId,
-          state: this.connections.state(peerId),
-          ...(outbound === undefined ? {} : { outbound }),
-          inAddressBook: this.book.has(peerId),
-          blacklisted: this.book.isBlacklisted(peerId),
-          ...(streams === undefined ? {} : { streams }),
-          ...(stats === undefined ? {} : { stats })
-        }
-      }),
-      stats: this.stats.totals(this.countEstablished()),
-      config: {
-        handshakeTimeout: this.config.handshakeTimeout,
-        cooldown: this.config.cooldown,
-        reconnect: this.config.reconnect,
-        maxMessageSize: this.config.maxMessageSize,
-        flow: this.config.flow,
-        decryptionErrorPolicy: this.config.decryptionErrorPolicy,
-        crypto: this.config.crypto
+      config: this.config,
+      now: this.now(),
+      connectionPeers: connections.peers(),
+      openConnections: this.connectedPeers().length,
+      book: {
+        isClosed: book.isClosed,
+        quarantined: book.quarantined,
+        peerIds: book.list().map(e => e.peerId),
+        has: (peer) => book.has(peer),
+        isBlacklisted: (peer) => book.isBlacklisted(peer)
       },
-      at: this.now()
+      state: (peer) => connections.state(peer),
+      isOutbound: (peer) => connections.isOutbound(peer),
+      streams: (peer) => this.describeStreams(peer),
+      peerStats: (peer) => this.stats.snapshot(peer),
+      totals: this.stats.totals(this.countEstablished())
     }
   }
 
