@@ -6,3 +6,6 @@
 export { onStream } from './on-stream.js'
 export { filterPeers } from './filter-peers.js'
 export { filterStates } from './filter-states.js'
+export { backpressure } from './backpressure.js'
+export type { BackpressureOptions, OverflowPolicy } from './backpressure.js'
+export { sendTo } from './send-to.js'

@@ -1,4 +1,5 @@
-import { filter } from 'rxjs'
+import { filter, lastValueFrom, map, range, take, timer, toArray } from 'rxjs'
+import { backpressure, onStream, sendTo } from '../../operators/index.js'
 import type { Stream } from '@libp2p/interface'
 import { ConnectionState, ErrorCode, flowOf } from '../../lib/index.js'
 import type { IncomingMessage, Metrics } from '../../lib/index.js'
@@ -56,6 +57,49 @@ describe('end-to-end flow control with real nodes', () => {
     // (plus the frames of the chunk being handed over).
     expect(maxHeld).toBeLessThanOrEqual(MAX_STREAM_WINDOW + 256 * 1024)
     console.log(`slow consumer: ${N} x ${size} B, sender finished after ${Math.round(senderDone)} ms, max held by receiver ${maxHeld} bytes`)
+  }, 60_000)
+})
+
+describe('the same with the operators: backpressure() on the receiver, sendTo() on the sender', () => {
+  it('loses nothing, keeps order, holds the sender back and keeps the receiver bounded', async () => {
+    let engaged = 0
+    const metrics: Metrics = { ...noopMetrics, backpressureEngaged: () => { engaged++ } }
+    const { a, b } = await pair({ metrics, flow: { high: 64, low: 16 } })
+    autoHandshake(a, ['slow'])
+    autoHandshake(b, ['slow'])
+    await a.addPeer(b.peerId, b.multiaddrs)
+    await waitForState(a, b.peerId, ConnectionState.Established)
+    await waitForState(b, a.peerId, ConnectionState.Established)
+
+    const N = 1200
+    let maxHeld = 0
+    const received = lastValueFrom(b.messages$.pipe(
+      onStream('slow'),
+      // The consumer: 2 ms per message, one at a time.
+      backpressure(32, 8, {
+        process: (m: IncomingMessage) => timer(2).pipe(map(() => {
+          maxHeld = Math.max(maxHeld, readBuffered(b))
+          return new DataView(m.data.buffer, m.data.byteOffset).getUint32(0)
+        }))
+      }),
+      take(N),
+      toArray()
+    ))
+    const started = performance.now()
+    await lastValueFrom(range(0, N).pipe(
+      map((i) => {
+        const data = new Uint8Array(4096)
+        new DataView(data.buffer).setUint32(0, i)
+        return data
+      }),
+      sendTo(a, b.peerId, 'slow')
+    ))
+    const senderMs = performance.now() - started
+    expect(await received).toEqual(Array.from({ length: N }, (_, i) => i))
+    expect(engaged).toBeGreaterThan(0)
+    expect(senderMs).toBeGreaterThan(N * 2 * 0.25)
+    expect(maxHeld).toBeLessThanOrEqual(MAX_STREAM_WINDOW + 256 * 1024)
+    console.log(`operators: ${N} x 4096 B, sender finished after ${Math.round(senderMs)} ms, max held by receiver ${maxHeld} bytes`)
   }, 60_000)
 })
 

@@ -1,0 +1,76 @@
+import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs'
+import { sendTo } from '../../operators/index.js'
+import { ErrorCode, GlueberryError } from '../../lib/errors.js'
+
+/** A node whose send() calls are recorded and can be held open. */
+function fakeNode (): { node: { send: (peer: string, stream: string, data: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void> }, sent: number[], release: () => void, hold: () => void, signals: AbortSignal[] } {
+  const sent: number[] = []
+  const signals: AbortSignal[] = []
+  let held: Array<() => void> | undefined
+  return {
+    sent,
+    signals,
+    hold: () => { held = [] },
+    release: () => { const h = held ?? []; held = undefined; for (const r of h) r() },
+    node: {
+      send: async (_peer, _stream, data, options) => {
+        if (options?.signal !== undefined) signals.push(options.signal)
+        if (data[0] === 255) throw new GlueberryError(ErrorCode.NotConnected, 'gone')
+        if (held !== undefined) {
+          await new Promise<void>((resolve, reject) => {
+            held?.push(resolve)
+            options?.signal?.addEventListener('abort', () => reject(new GlueberryError(ErrorCode.Backpressure, 'aborted')), { once: true })
+          })
+        }
+        sent.push(data[0] as number)
+      }
+    }
+  }
+}
+
+describe('sendTo', () => {
+  it('sends every item in order and passes each on once accepted', async () => {
+    const { node, sent } = fakeNode()
+    const out = await lastValueFrom(from([1, 2, 3].map(n => Uint8Array.of(n))).pipe(sendTo(node, 'p', 's'), toArray()))
+    expect(out.map(d => d[0])).toEqual([1, 2, 3])
+    expect(sent).toEqual([1, 2, 3])
+  })
+
+  it('waits while a send waits, without reordering', async () => {
+    const f = fakeNode()
+    const source = new Subject<Uint8Array>()
+    const done = lastValueFrom(source.pipe(sendTo(f.node, 'p', 's'), toArray()))
+    f.hold()
+    source.next(Uint8Array.of(1))
+    source.next(Uint8Array.of(2))
+    source.complete()
+    await new Promise(resolve => setTimeout(resolve, 10))
+    expect(f.sent).toEqual([])
+    f.release()
+    await new Promise(resolve => setTimeout(resolve, 0))
+    f.release()
+    expect((await done).map(d => d[0])).toEqual([1, 2])
+    expect(f.sent).toEqual([1, 2])
+  })
+
+  it('errors with the failed send and sends nothing after it', async () => {
+    const { node, sent } = fakeNode()
+    const err = await lastValueFrom(from([1, 255, 3].map(n => Uint8Array.of(n))).pipe(sendTo(node, 'p', 's'))).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: ErrorCode.NotConnected })
+    expect(sent).toEqual([1])
+  })
+
+  it('aborts a send still waiting when unsubscribed', async () => {
+    const f = fakeNode()
+    f.hold()
+    const source = new Subject<Uint8Array>()
+    const sub = source.pipe(sendTo(f.node, 'p', 's')).subscribe({ error: () => {} })
+    source.next(Uint8Array.of(1))
+    await new Promise(resolve => setTimeout(resolve, 0))
+    sub.unsubscribe()
+    expect(f.signals[0]?.aborted).toBe(true)
+    f.release()
+    expect(f.sent).toEqual([])
+    await firstValueFrom(from([0]))
+  })
+})
