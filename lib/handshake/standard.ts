@@ -1,0 +1,135 @@
+/**
+ * The standard handshake: a {@link HandshakeDriver} that runs `handshakeFsm`
+ * with every peer that reaches Connected, with versioned binary messages
+ * (see ./codec.ts for the bytes) carrying the protocol version, the
+ * sender's Ed25519 public key and its stream names.
+ *
+ * Rules:
+ * - Version: the peer's version is checked on its request and on its
+ *   response with {@link isCompatible} (same major, the peer's minor not
+ *   above ours). A 2.0 node refuses a 2.1 peer; the 2.1 node accepts the
+ *   2.0 one, so only the 2.0 side fails. Different majors fail on both sides
+ *   (whichever sees the other's request first). Failure: VersionMismatch.
+ * - Key: the public key in the response is given to `prepareStreams`, which
+ *   refuses a key that does not belong to the peer id (PublicKeyMismatch).
+ * - Streams: each side prepares its OWN `streams`; the peer's list is
+ *   informational (each side reads what the other opens, so a name only one
+ *   side knows is simply never used). Keep the lists equal on both sides.
+ * - On Failed: the error goes to `failures$` and the peer is disconnected
+ *   (a version mismatch will not heal by talking longer). A new connection
+ *   (reconnect, the peer dialling again) starts a new handshake.
+ *
+ * One driver per node: `failures$` and `states$` complete when the node
+ * stops (detach).
+ *
+ * @module
+ */
+import { EMPTY, Subject, asyncScheduler, filter, groupBy, mergeMap, switchMap } from 'rxjs'
+import type { Observable, SchedulerLike } from 'rxjs'
+import type { GlueberryNode } from '../api.js'
+import { ErrorCode, GlueberryError } from '../errors.js'
+import { ConnectionState, HANDSHAKE_STREAM } from '../types.js'
+import { CURRENT_VERSION, assertCompatible } from '../version.js'
+import type { ProtocolVersion } from '../version.js'
+import { handshakeFsm } from '../../operators/handshake-fsm.js'
+import type { HandshakeFsmSpec, HandshakeState } from '../../operators/handshake-fsm.js'
+import type { HandshakeDriver } from './driver.js'
+import { MessageType, decodeHandshakeMessage, encodeHandshakeMessage } from './codec.js'
+import type { HandshakeMessage } from './codec.js'
+
+export interface StandardHandshakeOptions {
+  /** The encrypted streams to prepare with every peer (registered by the node at start). */
+  streams: readonly string[]
+  /** The protocol version we speak and check the peer's against. @default CURRENT_VERSION */
+  version?: ProtocolVersion
+  /** Ms per handshake step before it is retried. @default 5000 */
+  timeout?: number
+  /** Retries per step before HandshakeTimeout. @default 2 */
+  retries?: number
+  /** Runs the step timers (a TestScheduler for virtual time). @default asyncScheduler */
+  scheduler?: SchedulerLike
+}
+
+export interface StandardHandshake extends HandshakeDriver {
+  /** Hot: every failed handshake, with `peer` set. Completes when the node stops. */
+  readonly failures$: Observable<GlueberryError>
+  /** Hot: every handshake state of every peer. Completes when the node stops. */
+  readonly states$: Observable<HandshakeState>
+}
+
+/**
+ * @throws {GlueberryError} InvalidConfig without streams.
+ *
+ * ## Example
+ * ```ts
+ * const handshake = standardHandshake({ streams: ['messages'] })
+ * const node = await createNode({ handshake })
+ * handshake.failures$.subscribe(e => console.warn(e.code, e.peer))
+ * ```
+ */
+export function standardHandshake (options: StandardHandshakeOptions): StandardHandshake {
+  if (!Array.isArray(options.streams) || options.streams.length === 0) {
+    throw new GlueberryError(ErrorCode.InvalidConfig, 'standardHandshake needs at least one stream name')
+  }
+  const streams = Object.freeze([...options.streams])
+  const version = options.version ?? CURRENT_VERSION
+  const failures = new Subject<GlueberryError>()
+  const states = new Subject<HandshakeState>()
+
+  const spec = (node: GlueberryNode, peerId: string): HandshakeFsmSpec<HandshakeMessage> => {
+    const message = (type: MessageType): HandshakeMessage => ({ type, version, publicKey: node.publicKey, streams })
+    return {
+      peerId,
+      io: node,
+      decode: decodeHandshakeMessage,
+      encode: encodeHandshakeMessage,
+      kind: m => m.type === MessageType.Request ? 'request' : m.type === MessageType.Response ? 'response' : 'finalize',
+      request: () => message(MessageType.Request),
+      response: (request) => {
+        assertCompatible(version, request.version, peerId)
+        return message(MessageType.Response)
+      },
+      finalize: () => message(MessageType.Finalize),
+      accept: (response) => {
+        assertCompatible(version, response.version, peerId)
+        return { publicKey: response.publicKey, streams }
+      },
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+      ...(options.retries === undefined ? {} : { retries: options.retries }),
+      scheduler: options.scheduler ?? asyncScheduler
+    }
+  }
+
+  return {
+    streams,
+    failures$: failures.asObservable(),
+    states$: states.asObservable(),
+    attach (node: GlueberryNode): () => void {
+      // Per peer: a Connected event starts a handshake; any other state but
+      // Established (which the handshake itself causes) ends the running one.
+      const run = node.events$.pipe(
+        filter(e => e.state !== ConnectionState.Established),
+        groupBy(e => e.peerId),
+        mergeMap(peer$ => peer$.pipe(switchMap(e => e.state !== ConnectionState.Connected
+          ? EMPTY
+          : node.messages$.pipe(
+            filter(m => m.peerId === e.peerId && m.stream === HANDSHAKE_STREAM),
+            handshakeFsm(spec(node, e.peerId))
+          ))))
+      ).subscribe((state) => {
+        states.next(state)
+        if (state.state !== 'Failed') return
+        const error = state.error.peer === undefined
+          ? new GlueberryError(state.error.code, state.error.message, { peer: state.peerId, cause: state.error })
+          : state.error
+        failures.next(error)
+        node.disconnect(state.peerId).catch(() => {})
+      })
+      return () => {
+        run.unsubscribe()
+        failures.complete()
+        states.complete()
+      }
+    }
+  }
+}

@@ -1,0 +1,260 @@
+import { Observable, asyncScheduler } from 'rxjs'
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs'
+import type { GlueberryNode } from '../lib/api.js'
+import { ErrorCode, GlueberryError } from '../lib/errors.js'
+import { HandshakePhase, initialModel, isFinal, reduce } from '../lib/handshake/fsm.js'
+import type { FsmEffect, FsmEvent, FsmModel } from '../lib/handshake/fsm.js'
+import { HANDSHAKE_STREAM } from '../lib/types.js'
+import type { IncomingMessage } from '../lib/types.js'
+
+export { HandshakePhase }
+
+/** The node calls a handshake needs: the real node and the MockNode both fit. */
+export type HandshakeIo = Pick<GlueberryNode, 'send' | 'prepareStreams' | 'finalizeHandshake'>
+
+/** The three kinds of handshake message. */
+export type HandshakeMessageKind = 'request' | 'response' | 'finalize'
+
+/** One state of a peer's handshake, as `handshakeFsm` emits it. */
+export type HandshakeState =
+  | { readonly peerId: string, readonly state: Exclude<HandshakePhase, 'Failed'> }
+  | { readonly peerId: string, readonly state: 'Failed', readonly error: GlueberryError }
+
+/** What the peer's response grants: its key (checked against its id by prepareStreams) and our streams to prepare. */
+export interface AcceptedResponse {
+  readonly publicKey: Uint8Array
+  readonly streams: readonly string[]
+}
+
+/**
+ * Everything protocol-specific about a handshake: the peer, the node, the
+ * messages and the rules. `M` is the decoded message type.
+ */
+export interface HandshakeFsmSpec<M> {
+  /** The peer this machine talks to; messages of other peers are ignored. */
+  readonly peerId: string
+  /** The node (or MockNode, or a fake): `send`, `prepareStreams`, `finalizeHandshake`. */
+  readonly io: HandshakeIo
+  /** Bytes to message. Throwing fails the handshake with that error (a non-GlueberryError becomes HandshakeFailed). */
+  decode: (data: Uint8Array) => M
+  /** Message to bytes. */
+  encode: (message: M) => Uint8Array
+  /** Which of the three a decoded message is. Throwing fails the handshake. */
+  kind: (message: M) => HandshakeMessageKind
+  /** Our request, sent on subscribe (and again on each retry). */
+  request: () => M
+  /**
+   * Our answer to the peer's request. Throw to refuse the peer (e.g.
+   * VersionMismatch, a wrong chain id): the handshake fails with that error.
+   */
+  response: (request: M) => M
+  /** Our finalize, sent once our streams are prepared. */
+  finalize: () => M
+  /**
+   * Turns the peer's response into the key and streams for prepareStreams,
+   * or throws a GlueberryError (VersionMismatch, ...) to fail the handshake.
+   */
+  accept: (response: M) => AcceptedResponse
+  /**
+   * Ms a step (awaiting the peer's response, awaiting its finalize) may take
+   * before its message is sent again.
+   * @default 5000
+   */
+  readonly timeout?: number
+  /**
+   * Times a step is retried after its timeout before the handshake fails
+   * with HandshakeTimeout; so a step waits at most `timeout * (retries + 1)`.
+   * @default 2
+   */
+  readonly retries?: number
+  /** Runs the step timers; pass a TestScheduler for virtual time. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike
+  /** The stream the messages travel on. @default 'handshake' */
+  readonly stream?: string
+}
+
+export const DEFAULT_STEP_TIMEOUT = 5000
+export const DEFAULT_STEP_RETRIES = 2
+
+/**
+ * Runs the handshake with one peer: the peer's handshake messages in, the
+ * state of the handshake out.
+ *
+ * <span class="informal">A two-phase handshake (request/response, then
+ * finalize) as a state machine: a pure reducer in the middle, the node calls
+ * and the step timer at the edge.</span>
+ *
+ * On subscribe it sends our request. The peer's request is answered
+ * whenever it comes; the peer's response is accepted (`spec.accept`) and our
+ * streams prepared (`prepareStreams`), then our finalize is sent; once the
+ * peer's finalize is in too (it may come first), `finalizeHandshake` makes
+ * the peer Established and the output completes with `Complete`. A step that
+ * gets no answer in `timeout` is retried (its message sent again) up to
+ * `retries` times. Any error (a bad message, a refused request or response,
+ * a failed call, the timeout) ends it with `Failed` carrying a
+ * GlueberryError: failure is a value, the output never errors.
+ *
+ * ```text
+ * (a MockNode peer answering; timeout 30, retries 1; I Init, R SentRequest,
+ *  V ReceivedResponse, F SentFinalize, C Complete, X Failed)
+ * peer:    ----q--r----f-----      q its request, r its response, f its finalize
+ * result:  (IR)----(VF)(C|)        our response goes out at q, prepare+finalize at r
+ *
+ * peer:    ------------------      (silent)
+ * result:  (IR)---------------X|   request resent at 30, HandshakeTimeout at 60
+ * ```
+ *
+ * Messages of other peers or streams are ignored. If the input completes or
+ * errors first, the handshake fails (HandshakeFailed). Unsubscribing stops
+ * the timer, aborts the pending node calls (their AbortSignal) and
+ * unsubscribes the input.
+ *
+ * ## Example
+ * ```ts
+ * node.messages$.pipe(
+ *   filterPeers([peerId]), onStream('handshake'),
+ *   handshakeFsm({ peerId, io: node, decode, encode, kind, request, response, finalize, accept })
+ * ).subscribe(s => console.log(s.state))
+ * ```
+ *
+ * @param spec The peer, the node and the protocol.
+ * @return The handshake's states as they change, ending with Complete or Failed.
+ */
+export function handshakeFsm<M> (spec: HandshakeFsmSpec<M>): OperatorFunction<IncomingMessage, HandshakeState> {
+  const { peerId, io, scheduler = asyncScheduler, stream = HANDSHAKE_STREAM } = spec
+  const timeout = spec.timeout ?? DEFAULT_STEP_TIMEOUT
+  const retries = spec.retries ?? DEFAULT_STEP_RETRIES
+  if (!Number.isFinite(timeout) || timeout < 0) throw new GlueberryError(ErrorCode.InvalidConfig, `handshake step timeout must be a non-negative number, got ${timeout}`)
+  if (!Number.isInteger(retries) || retries < 0) throw new GlueberryError(ErrorCode.InvalidConfig, `handshake retries must be a non-negative integer, got ${retries}`)
+
+  return (source) => new Observable<HandshakeState>((subscriber) => {
+    // One machine per subscription: model, pending events, timer, pending calls.
+    let model: FsmModel = initialModel(peerId, retries)
+    let timer: Subscription | undefined
+    let closed = false
+    const abort = new AbortController()
+    const queue: FsmEvent[] = []
+    let draining = false
+
+    const emit = (m: FsmModel): void => {
+      subscriber.next(m.phase === HandshakePhase.Failed
+        ? Object.freeze({ peerId, state: HandshakePhase.Failed, error: m.error ?? failure('handshake failed') })
+        : Object.freeze({ peerId, state: m.phase as Exclude<HandshakePhase, 'Failed'> }))
+    }
+
+    const failure = (message: string, cause?: unknown): GlueberryError =>
+      new GlueberryError(ErrorCode.HandshakeFailed, message, cause === undefined ? { peer: peerId } : { peer: peerId, cause })
+
+    const asError = (err: unknown): GlueberryError =>
+      err instanceof GlueberryError ? err : failure(`handshake with ${peerId} failed: ${err instanceof Error ? err.message : String(err)}`, err)
+
+    // Events are handled one at a time, in order, even when an effect reports back synchronously.
+    const dispatch = (event: FsmEvent): void => {
+      if (closed) return
+      queue.push(event)
+      if (draining) return
+      draining = true
+      try {
+        while (queue.length > 0 && !closed) {
+          const { model: next, effects } = reduce(model, queue.shift() as FsmEvent)
+          const changed = next.phase !== model.phase
+          model = next
+          if (changed) emit(model)
+          for (const effect of effects) run(effect)
+          if (isFinal(model.phase)) {
+            subscriber.complete()
+            return
+          }
+        }
+      } finally {
+        draining = false
+      }
+    }
+
+    /** Settles a node call into an event (or a failure); ignored after teardown. */
+    const settle = (call: () => Promise<void>, done?: FsmEvent): void => {
+      let promise: Promise<void>
+      try {
+        promise = call()
+      } catch (err) {
+        promise = Promise.reject(err)
+      }
+      promise.then(
+        () => { if (done !== undefined) dispatch(done) },
+        (err: unknown) => { dispatch({ type: 'fail', error: asError(err) }) }
+      )
+    }
+
+    const encoded = (make: () => M): Uint8Array | undefined => {
+      try {
+        return spec.encode(make())
+      } catch (err) {
+        dispatch({ type: 'fail', error: asError(err) })
+        return undefined
+      }
+    }
+
+    // The edge: carry out what the reducer asked for.
+    const run = (effect: FsmEffect): void => {
+      const options = { signal: abort.signal }
+      switch (effect.type) {
+        case 'send': {
+          const data = effect.what === 'response' ? effect.data : encoded(effect.what === 'request' ? spec.request : spec.finalize)
+          if (data === undefined) return
+          const done: FsmEvent | undefined = effect.what === 'request' ? { type: 'requestSent' } : effect.what === 'finalize' ? { type: 'finalizeSent' } : undefined
+          settle(async () => { await io.send(peerId, stream, data, options) }, done)
+          return
+        }
+        case 'prepare':
+          settle(async () => { await io.prepareStreams(peerId, effect.publicKey, effect.streams, options) }, { type: 'prepared' })
+          return
+        case 'finalizeHandshake':
+          settle(async () => { await io.finalizeHandshake(peerId, options) }, { type: 'finalized' })
+          return
+        case 'arm':
+          timer?.unsubscribe()
+          timer = scheduler.schedule(() => { timer = undefined; dispatch({ type: 'timeout' }) }, timeout)
+          return
+        case 'disarm':
+          timer?.unsubscribe()
+          timer = undefined
+      }
+    }
+
+    /** A message from the peer becomes an event; whatever it throws fails the handshake. */
+    const received = (message: IncomingMessage): void => {
+      if (message.peerId !== peerId || message.stream !== stream) return
+      let event: FsmEvent
+      try {
+        const decoded = spec.decode(message.data)
+        const kind = spec.kind(decoded)
+        if (kind === 'request') event = { type: 'request', reply: spec.encode(spec.response(decoded)) }
+        else if (kind === 'response') {
+          const { publicKey, streams } = spec.accept(decoded)
+          event = { type: 'response', publicKey, streams }
+        } else if (kind === 'finalize') event = { type: 'finalize' }
+        else throw failure(`unknown handshake message kind ${JSON.stringify(kind)} from ${peerId}`)
+      } catch (err) {
+        event = { type: 'fail', error: asError(err) }
+      }
+      dispatch(event)
+    }
+
+    emit(model)
+    const input = source.subscribe({
+      next: received,
+      error: (err: unknown) => { dispatch({ type: 'fail', error: asError(err) }) },
+      complete: () => { dispatch({ type: 'fail', error: failure(`handshake stream of ${peerId} ended before the handshake completed`) }) }
+    })
+    dispatch({ type: 'start' })
+
+    // Teardown: after Complete/Failed or on unsubscribe.
+    return () => {
+      closed = true
+      timer?.unsubscribe()
+      timer = undefined
+      abort.abort()
+      input.unsubscribe()
+    }
+  })
+}
