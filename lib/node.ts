@@ -445,6 +445,7 @@ class Node implements GlueberryNode {
   [TEST_HOOKS] (): TestHooks {
     return {
       tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count),
+      breakSealer: (peer, stream) => this.streams.breakSealer(peer, stream),
       keyMaterial: (peer) => {
         const keys = peer === undefined ? undefined : this.streams.peerKeys(peer)
         return { identityX25519Private: this.identity.xPrivateKey, ...(keys === undefined ? {} : { peerKeys: keys }) }

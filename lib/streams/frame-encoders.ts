@@ -95,6 +95,11 @@ export class RecordFrameEncoder implements FrameEncoder {
     this.tamper += count
   }
 
+  /** Test hook: destroys the sealer, so the next seal fails as after key release. */
+  breakSealer (): void {
+    this.sealer.destroy()
+  }
+
   get pending (): number {
     return this.count
   }

@@ -188,8 +188,10 @@ export class OutboundChannel {
         : new GlueberryError(ErrorCode.SessionClosed, `sealing a record for stream '${this.options.name}' failed`, {
           peer: this.options.peer, stream: this.options.name, cause: err
         })
-      stream.abort(error)
+      // Finish first: abort() fires 'close' at once, which would report a
+      // plain close and lose the count of the messages taken for this flush.
       this.finish(error, messages)
+      stream.abort(error)
       return
     }
     try {
@@ -201,8 +203,10 @@ export class OutboundChannel {
         : new GlueberryError(ErrorCode.StreamClosed, `write to stream '${this.options.name}' failed`, {
           peer: this.options.peer, stream: this.options.name, cause: err
         })
-      stream.abort(error)
+      // Finish first: abort() fires 'close' at once, which would report a
+      // plain close and lose the count of the messages taken for this flush.
       this.finish(error, messages)
+      stream.abort(error)
       return
     }
     this.gate.update(this.queued)

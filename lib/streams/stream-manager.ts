@@ -220,6 +220,14 @@ export class StreamManager {
     return true
   }
 
+  /** Test hook: makes the next record sealed on (peer, name) fail (keys destroyed). */
+  breakSealer (peer: string, name: string): boolean {
+    const encoder = this.peers.get(peer)?.outbound.get(name)?.frameEncoder
+    if (!(encoder instanceof RecordFrameEncoder)) return false
+    encoder.breakSealer()
+    return true
+  }
+
   stop (reason: GlueberryError): void {
     this.closed = true
     for (const peer of [...this.peers.keys()]) this.release(peer, reason)

@@ -11,6 +11,7 @@ export const TEST_HOOKS: unique symbol = Symbol.for('glueberry.testHooks')
 
 export interface TestHooks {
   tamperNextRecords (peer: string, stream: string, count: number): boolean
+  breakSealer (peer: string, stream: string): boolean
   /** The live secrets, so a test can check they are zeroed: never use outside tests. */
   keyMaterial (peer?: string): { identityX25519Private: Uint8Array, peerKeys?: { readonly destroyed: boolean } }
 }
@@ -37,4 +38,14 @@ export function tamperNextRecords (node: GlueberryNode, peer: string, stream: st
  */
 export function keyMaterial (node: GlueberryNode, peer?: string): ReturnType<TestHooks['keyMaterial']> {
   return hooks(node).keyMaterial(peer)
+}
+
+/**
+ * Destroys the record sealer of the open stream to `peer`, so the next
+ * message sent there cannot be sealed (as if the keys had been released
+ * under it): the stream ends, the message is reported undelivered and the
+ * encryption-error metric moves. Returns false when the stream is not open.
+ */
+export function breakSealer (node: GlueberryNode, peer: string, stream: string): boolean {
+  return hooks(node).breakSealer(peer, stream)
 }

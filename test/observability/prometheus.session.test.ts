@@ -4,26 +4,24 @@
  * tampered record, backpressure against a paused receiver, a disconnect),
  * then a scrape in which every metric family must have recorded something.
  *
- * encryptionError is wired (a record that cannot be sealed: nonce space
- * exhausted, keys destroyed) but no real session can reach it, so it is
- * asserted to stay zero. pending_messages is a gauge that ends at 0 once the
- * queues drain: it must have a series, not a non-zero value.
+ * encryptionError needs a record that cannot be sealed (nonce space
+ * exhausted, keys destroyed): the breakSealer() test hook destroys a live
+ * sealer. pending_messages is a gauge that ends at 0 once the queues drain:
+ * it must have a series, not a non-zero value.
  */
 import { filter, firstValueFrom, take, timeout } from 'rxjs'
 import { Registry } from 'prom-client'
-import { ConnectionState, flowOf } from '../../lib/index.js'
+import { ConnectionState, ErrorCode, flowOf } from '../../lib/index.js'
 import type { GlueberryNode } from '../../lib/index.js'
 import { prometheusMetrics } from '../../lib/observability/prometheus.js'
-import { tamperNextRecords } from '../../lib/testing/index.js'
+import { breakSealer, tamperNextRecords } from '../../lib/testing/index.js'
 import { autoHandshake, nextMessage, pair, stopAll, waitForState } from '../helpers/nodes.js'
 import { familyTotal, parseExposition } from './exposition.js'
 
 afterEach(async () => { await stopAll() })
 
-/** Families a healthy session cannot move. */
-const UNREACHABLE: Record<string, string> = {
-  encryptionError: 'glueberry_encryption_errors_total'
-}
+/** Families a healthy session cannot move (none: the hooks reach every one). */
+const UNREACHABLE: Record<string, string> = {}
 const GAUGES = new Set(['glueberry_pending_messages'])
 
 function isBlocked (node: GlueberryNode, stream: string): boolean {
@@ -57,6 +55,17 @@ describe('prometheusMetrics on a real two-node session', () => {
     expect(tamperNextRecords(a, b.peerId, 'x')).toBe(true)
     await a.send(b.peerId, 'x', Uint8Array.of(4))
     await failure
+
+    // A record that cannot be sealed (keys destroyed under the stream): the
+    // stream ends, the message is reported undelivered, encryption_errors moves.
+    await a.send(b.peerId, 'x', Uint8Array.of(5))
+    await new Promise(resolve => setTimeout(resolve, 20))
+    const undelivered = firstValueFrom(a.errors$.pipe(take(1), timeout(10_000)))
+    expect(breakSealer(a, b.peerId, 'x')).toBe(true)
+    await a.send(b.peerId, 'x', Uint8Array.of(6))
+    const report = await undelivered
+    expect(report).toMatchObject({ code: ErrorCode.StreamClosed, stream: 'x' })
+    expect(report.cause).toMatchObject({ code: ErrorCode.SessionClosed })
 
     // Backpressure: b stops reading; a fills its window, then its queue past
     // the high watermark (engaged); b reads again, the queue drains to the
