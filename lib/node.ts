@@ -415,7 +415,6 @@ class Node implements GlueberryNode {
   }
 
   private reportSource (): ReportSource {
-    const { book, connections } = this
     return {
       peerId: this.peerId,
       publicKey: this.identity.edPublicKey,
@@ -424,17 +423,9 @@ class Node implements GlueberryNode {
       status: this.statusValue,
       config: this.config,
       now: Date.now(),
-      connectionPeers: connections.peers(),
       openConnections: this.statusValue === 'started' ? this.host.getConnections().length : 0,
-      book: {
-        isClosed: book.isClosed,
-        quarantined: book.quarantined,
-        peerIds: book.list().map(e => e.peerId),
-        has: (peer) => book.has(peer),
-        isBlacklisted: (peer) => book.isBlacklisted(peer)
-      },
-      state: (peer) => connections.state(peer),
-      isOutbound: (peer) => connections.isOutbound(peer),
+      book: this.book,
+      connections: this.connections,
       streams: (peer) => this.streams.describe(peer),
       peerStats: (peer) => this.stats.snapshot(peer),
       totals: this.stats.totals(this.countEstablished())

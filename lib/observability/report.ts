@@ -20,19 +20,22 @@ export interface ReportSource {
   status: NodeStatus
   config: ResolvedConfig
   now: number
-  /** Peers the connection manager knows. */
-  connectionPeers: readonly string[]
   /** Peers with an open (or simulated) libp2p connection. */
   openConnections: number
+  /** The address book (the real one or the MockNode's): read only. */
   book: {
-    isClosed: boolean
-    quarantined: boolean
-    peerIds: readonly string[]
+    readonly isClosed: boolean
+    readonly quarantined: boolean
+    list: () => ReadonlyArray<{ peerId: string }>
     has: (peer: string) => boolean
     isBlacklisted: (peer: string) => boolean
   }
-  state: (peer: string) => ConnectionState
-  isOutbound: (peer: string) => boolean | undefined
+  /** The connection manager (real or simulated): read only. */
+  connections: {
+    peers: () => readonly string[]
+    state: (peer: string) => ConnectionState
+    isOutbound: (peer: string) => boolean | undefined
+  }
   streams: (peer: string) => unknown
   peerStats: (peer: string) => PeerStats | undefined
   totals: NodeStats
@@ -49,7 +52,7 @@ export function healthOf (s: ReportSource): HealthStatus {
       healthy: !s.book.isClosed && !s.book.quarantined,
       message: s.book.quarantined
         ? 'stored address book is corrupt: writes are refused until acknowledgeAddressBookCorruption() (the original is kept as a backup)'
-        : `${s.book.peerIds.length} peers`
+        : `${s.book.list().length} peers`
     },
     { name: 'connections', healthy: true, message: `${s.openConnections} open connections` }
   ]
@@ -57,8 +60,8 @@ export function healthOf (s: ReportSource): HealthStatus {
 }
 
 export function dumpOf (s: ReportSource): NodeDump {
-  const peers = new Set<string>([...s.connectionPeers, ...s.book.peerIds])
-  const { config } = s
+  const { config, book, connections } = s
+  const peers = new Set<string>([...connections.peers(), ...book.list().map(e => e.peerId)])
   return {
     peerId: s.peerId,
     publicKey: toHex(s.publicKey),
@@ -66,15 +69,15 @@ export function dumpOf (s: ReportSource): NodeDump {
     version: formatVersion(s.version),
     status: s.status,
     peers: [...peers].map(peerId => {
-      const outbound = s.isOutbound(peerId)
+      const outbound = connections.isOutbound(peerId)
       const streams = s.streams(peerId)
       const stats = s.peerStats(peerId)
       return {
         peerId,
-        state: s.state(peerId),
+        state: connections.state(peerId),
         ...(outbound === undefined ? {} : { outbound }),
-        inAddressBook: s.book.has(peerId),
-        blacklisted: s.book.isBlacklisted(peerId),
+        inAddressBook: book.has(peerId),
+        blacklisted: book.isBlacklisted(peerId),
         ...(streams === undefined ? {} : { streams }),
         ...(stats === undefined ? {} : { stats })
       }

@@ -544,7 +544,6 @@ export class MockNode implements GlueberryNode {
   }
 
   private reportSource (): ReportSource {
-    const { book, connections } = this
     return {
       peerId: this.peerId,
       publicKey: this.identity.publicKey,
@@ -553,17 +552,9 @@ export class MockNode implements GlueberryNode {
       status: this.statusValue,
       config: this.config,
       now: this.now(),
-      connectionPeers: connections.peers(),
       openConnections: this.connectedPeers().length,
-      book: {
-        isClosed: book.isClosed,
-        quarantined: book.quarantined,
-        peerIds: book.list().map(e => e.peerId),
-        has: (peer) => book.has(peer),
-        isBlacklisted: (peer) => book.isBlacklisted(peer)
-      },
-      state: (peer) => connections.state(peer),
-      isOutbound: (peer) => connections.isOutbound(peer),
+      book: this.book,
+      connections: this.connections,
       streams: (peer) => this.describeStreams(peer),
       peerStats: (peer) => this.stats.snapshot(peer),
       totals: this.stats.totals(this.countEstablished())

@@ -85,3 +85,14 @@ export async function pair (options: NodeOptions = {}, optionsB: NodeOptions = o
   const b = await startNode(optionsB)
   return { a, b }
 }
+
+/** Two started nodes, both running autoHandshake on `streams`, Established with each other. */
+export async function establishedPair (streams: string[], options: NodeOptions = {}, optionsB: NodeOptions = options): Promise<{ a: GlueberryNode, b: GlueberryNode }> {
+  const { a, b } = await pair(options, optionsB)
+  autoHandshake(a, streams)
+  autoHandshake(b, streams)
+  await a.addPeer(b.peerId, b.multiaddrs)
+  await waitForState(a, b.peerId, ConnectionState.Established)
+  await waitForState(b, a.peerId, ConnectionState.Established)
+  return { a, b }
+}

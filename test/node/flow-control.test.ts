@@ -1,11 +1,11 @@
 import { filter, lastValueFrom, map, range, take, timer, toArray } from 'rxjs'
 import { backpressure, onStream, sendTo } from '../../operators/index.js'
 import type { Stream } from '@libp2p/interface'
-import { ConnectionState, ErrorCode, flowOf } from '../../lib/index.js'
+import { ErrorCode, flowOf } from '../../lib/index.js'
 import type { IncomingMessage, Metrics } from '../../lib/index.js'
 import { noopMetrics } from '../../lib/observability/metrics.js'
 import { MAX_STREAM_WINDOW } from '../../lib/host/libp2p.js'
-import { autoHandshake, pair, stopAll, waitForState } from '../helpers/nodes.js'
+import { establishedPair, stopAll } from '../helpers/nodes.js'
 
 afterEach(async () => { await stopAll() })
 
@@ -15,12 +15,7 @@ describe('end-to-end flow control with real nodes', () => {
   it('a slow consumer gets every message in order; the sender waits; the receiver stays bounded', async () => {
     let engaged = 0
     const metrics: Metrics = { ...noopMetrics, backpressureEngaged: () => { engaged++ } }
-    const { a, b } = await pair({ metrics, flow: { high: 64, low: 16 } })
-    autoHandshake(a, ['slow'])
-    autoHandshake(b, ['slow'])
-    await a.addPeer(b.peerId, b.multiaddrs)
-    await waitForState(a, b.peerId, ConnectionState.Established)
-    await waitForState(b, a.peerId, ConnectionState.Established)
+    const { a, b } = await establishedPair(['slow'], { metrics, flow: { high: 64, low: 16 } })
 
     const N = Number(process.env.FLOW_N ?? 1500)
     const size = 4096
@@ -64,12 +59,7 @@ describe('the same with the operators: backpressure() on the receiver, sendTo() 
   it('loses nothing, keeps order, holds the sender back and keeps the receiver bounded', async () => {
     let engaged = 0
     const metrics: Metrics = { ...noopMetrics, backpressureEngaged: () => { engaged++ } }
-    const { a, b } = await pair({ metrics, flow: { high: 64, low: 16 } })
-    autoHandshake(a, ['slow'])
-    autoHandshake(b, ['slow'])
-    await a.addPeer(b.peerId, b.multiaddrs)
-    await waitForState(a, b.peerId, ConnectionState.Established)
-    await waitForState(b, a.peerId, ConnectionState.Established)
+    const { a, b } = await establishedPair(['slow'], { metrics, flow: { high: 64, low: 16 } })
 
     const N = 1200
     let maxHeld = 0
@@ -105,12 +95,7 @@ describe('the same with the operators: backpressure() on the receiver, sendTo() 
 
 describe('aborting a send', () => {
   it('rejects with Aborted when the signal is already aborted, and with Backpressure when it aborts while blocked', async () => {
-    const { a, b } = await pair({ flow: { high: 2, low: 1 } })
-    autoHandshake(a, ['x'])
-    autoHandshake(b, ['x'])
-    await a.addPeer(b.peerId, b.multiaddrs)
-    await waitForState(a, b.peerId, ConnectionState.Established)
-    await waitForState(b, a.peerId, ConnectionState.Established)
+    const { a, b } = await establishedPair(['x'], { flow: { high: 2, low: 1 } })
     const aborted = AbortSignal.abort(new Error('user'))
     await expect(a.send(b.peerId, 'x', Uint8Array.of(1), { signal: aborted })).rejects.toMatchObject({ code: ErrorCode.Aborted })
     // b stops reading after the first message: a's window fills, then its queue.
