@@ -2,14 +2,15 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { ensureBuilt } from '../helpers/build.js'
 
 const run = promisify(execFile)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 describe('the built package', () => {
   beforeAll(async () => {
-    await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root })
-  }, 120_000)
+    await ensureBuilt()
+  }, 180_000)
 
   it('loads with require() from CommonJS, installs its polyfill, and two nodes talk', async () => {
     const { stdout } = await run(process.execPath, [path.join(root, 'test/cjs/consumer.cjs')], {
