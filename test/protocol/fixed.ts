@@ -22,7 +22,9 @@ export const FIXED = Object.freeze({
   responderSalt: sequence(0xc0, 32),
   /** The messages of record 0 (and, again, of records 1 and 2^20). */
   messages: Object.freeze(['hello', '', 'world']),
-  handshakeMessage: 'hello'
+  handshakeMessage: 'hello',
+  /** The stream names A's standard handshake request announces (section 4.1). */
+  standardStreams: Object.freeze(['blocks'])
 })
 
 /** Lengths whose varint encoding the document shows. */

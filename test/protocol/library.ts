@@ -22,6 +22,8 @@ import { PlainFrameEncoder, RecordFrameEncoder } from '../../lib/streams/frame-e
 import { streamWire } from '../../lib/streams/wire-adapter.js'
 import { encodeRecordBody } from '../../lib/wire/index.js'
 import { encodeVarint } from '../../lib/wire/varint.js'
+import { MessageType, encodeHandshakeMessage } from '../../lib/handshake/codec.js'
+import { CURRENT_VERSION } from '../../lib/version.js'
 import type { DocValue } from './doc.js'
 import { FIXED, VARINT_SAMPLES } from './fixed.js'
 import { toHex } from './reference.js'
@@ -178,6 +180,9 @@ export async function libraryVectors (backend: CryptoBackend): Promise<LibraryRu
   const plain = new PlainFrameEncoder()
   plain.add(utf8.encode(FIXED.handshakeMessage))
   put('handshake-frame', drain(plain))
+  put('standard-handshake.request', encodeHandshakeMessage({
+    type: MessageType.Request, version: CURRENT_VERSION, publicKey: A.edPublicKey, streams: FIXED.standardStreams
+  }))
   for (const n of VARINT_SAMPLES) put(`varint.${n}`, encodeVarint(n))
 
   return { vectors: out, identities: { A, B }, responderOpener: answer.opener }

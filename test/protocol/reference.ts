@@ -223,6 +223,14 @@ function equal (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Every label of the document, computed from the specification with `p`. */
+/** Section 4.1: codec 1, type request, version 2.0.0 as three big-endian uint32, key, counted names. */
+export function standardRequest (ed25519Public: Uint8Array, streams: readonly string[]): Uint8Array {
+  const version = new Uint8Array(12)
+  new DataView(version.buffer).setUint32(0, 2)
+  const names = streams.map(name => { const bytes = ascii(name); return cat(Uint8Array.of(bytes.length), bytes) })
+  return cat(Uint8Array.of(1, 1), version, ed25519Public, Uint8Array.of(streams.length), ...names)
+}
+
 export function referenceVectors (p: Primitives): Map<string, DocValue> {
   const out = new Map<string, DocValue>()
   const put = (label: string, bytes: Uint8Array): void => { out.set(label, { kind: 'hex', hex: toHex(bytes) }) }
@@ -295,6 +303,7 @@ export function referenceVectors (p: Primitives): Map<string, DocValue> {
   put('record-frame.1048576', frame(p.seal(epoch1, nonce(1048576n), body)))
 
   put('handshake-frame', frame(ascii(FIXED.handshakeMessage)))
+  put('standard-handshake.request', standardRequest(ed.A, FIXED.standardStreams))
   for (const n of VARINT_SAMPLES) put(`varint.${n}`, leb128(n))
   return out
 }
