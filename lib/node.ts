@@ -319,7 +319,13 @@ class Node implements GlueberryNode {
       throw new GlueberryError(ErrorCode.MessageTooLarge,
         `message of ${data.byteLength} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`, { peer: peerId, stream })
     }
-    await this.streams.send(peerId, stream, data, signal)
+    try {
+      await this.streams.send(peerId, stream, data, signal)
+    } catch (err) {
+      // A typo'd id must not look retriable: parse it only on this path, never per message.
+      if (err instanceof GlueberryError && err.code === ErrorCode.NotConnected) checkPeerId(peerId)
+      throw err
+    }
     this.stats.sent(peerId, stream, data.byteLength)
     this.config.metrics.messageSent(stream, data.byteLength)
     this.statsChanged.next(this.stats.revision)

@@ -5,11 +5,19 @@
  *
  * @module
  */
+import type { Observable } from 'rxjs'
 import type { GlueberryNode } from '../api.js'
+import type { GlueberryError } from '../errors.js'
 
 export interface HandshakeDriver {
   /** Streams the driver will prepare: the node registers their protocols when it starts. */
   readonly streams: readonly string[]
   /** Starts driving handshakes for `node`; returns the function that stops it. */
   attach (node: GlueberryNode): () => void
+  /**
+   * Hot: every failed handshake, with `peer` set; completes when the node
+   * stops. Optional, so integrations (a NestJS bridge, a dashboard) can
+   * report failures of any driver that offers them without knowing its type.
+   */
+  readonly failures$?: Observable<GlueberryError>
 }

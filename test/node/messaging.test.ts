@@ -77,7 +77,9 @@ describe('two nodes with an application handshake', () => {
 
   it('delivers handshake-stream messages with stream === "handshake" and refuses without a connection', async () => {
     const { a, b } = await pair()
-    await expect(a.send(b.peerId, 'handshake', Uint8Array.of(9))).rejects.toMatchObject({ code: ErrorCode.NotConnected })
+    await expect(a.send(b.peerId, 'handshake', Uint8Array.of(9))).rejects.toMatchObject({ code: ErrorCode.NotConnected, retriable: true })
+    // A string that is no peer id is a permanent mistake, not a peer that may come back.
+    await expect(a.send('not-a-peer-id', 'handshake', Uint8Array.of(9))).rejects.toMatchObject({ code: ErrorCode.InvalidPeerId, retriable: false })
     await a.addPeer(b.peerId, b.multiaddrs)
     await waitForState(a, b.peerId, ConnectionState.Connected)
     const got = firstValueFrom(b.messages$.pipe(filter(m => m.stream === 'handshake'), take(1), timeout(5000)))
