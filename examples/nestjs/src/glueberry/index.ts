@@ -1,0 +1,8 @@
+export { GlueberryModule } from './glueberry.module'
+export type { GlueberryModuleOptions, GlueberryModuleAsyncOptions } from './glueberry.options'
+export { GLUEBERRY_NODE, DEFAULT_STREAM, InjectGlueberryNode } from './glueberry.constants'
+export * from './glueberry.events'
+export { domainEventsFor } from './connection-events'
+export { SendMessageCommand } from './send-message.command'
+export type { SendMessageResult } from './send-message.command'
+export { GlueberryEventBridge } from './glueberry-event.bridge'
