@@ -126,12 +126,15 @@ export function backpressure<T, R> (high: number, low: number, options: Backpres
         return
       }
       let finished = false
-      const sub = from(result).subscribe({
+      // `process` may complete synchronously (of(x), an array): complete then
+      // runs inside subscribe(), before `sub` is assigned.
+      let sub: Subscription | undefined
+      sub = from(result).subscribe({
         next: (value) => { subscriber.next(value) },
         error: (err: unknown) => { subscriber.error(err) },
         complete: () => {
           finished = true
-          inner.delete(sub)
+          if (sub !== undefined) inner.delete(sub)
           running--
           done(item)
           drain()

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing'
-import { NEVER } from 'rxjs'
+import { NEVER, of } from 'rxjs'
 import { backpressure } from '../../operators/index.js'
 import { createMessage } from '../../lib/flow.js'
 import type { FlowHandle } from '../../lib/flow.js'
@@ -91,6 +91,24 @@ describe('backpressure', () => {
     scheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('-a-#').pipe(backpressure(2, 1))).toBe('-a-#')
     })
+  })
+
+  it('accepts a process result that completes synchronously (of(x), an array) and resumes the source', () => {
+    const ts = scheduler()
+    ts.run(({ hot, expectObservable }) => {
+      const log: string[] = []
+      const flow = recordingFlow('p/votes', log, () => ts.now())
+      const m = (n: number): IncomingMessage => createMessage('p', 'votes', Uint8Array.of(n), 0, flow)
+      const source = hot('-a-b-c|', { a: m(1), b: m(2), c: m(3) })
+      const out = source.pipe(backpressure(2, 1, { process: (msg: IncomingMessage) => [msg.data[0] as number * 10] }))
+      expectObservable(out).toBe('-x-y-z|', { x: 10, y: 20, z: 30 })
+      ts.flush()
+      // Each item is done before the next arrives: never 2 pending, never paused.
+      expect(log).toEqual([])
+    })
+    const values: number[] = []
+    of(1, 2, 3).pipe(backpressure(10, 1, { process: (x: number) => of(x * 10) })).subscribe(v => values.push(v))
+    expect(values).toEqual([10, 20, 30])
   })
 
   it('refuses watermarks that make no sense', () => {
