@@ -1,0 +1,97 @@
+/**
+ * What `listen` and `dial` share around the pipe: loading the identity,
+ * checking the stream name, and running and reporting the session once a
+ * peer is Established.
+ *
+ * @module
+ */
+import type { PrivateKey } from '@libp2p/interface'
+import type { GlueberryNode } from '../lib/index.js'
+import { validateEncryptedStreamName } from '../lib/wire/index.js'
+import { CliError, ExitCode, toCliError } from './errors.js'
+import { readIdentityFile } from './identity-file.js'
+import type { Inbox } from './inbox.js'
+import { status, warn } from './io.js'
+import type { CliIO } from './io.js'
+import { DEFAULT_LINGER_MS, pipeStdio } from './pipe.js'
+
+/** The key from `--key`, or undefined (a fresh identity for this run). Warnings go to stderr. */
+export async function loadIdentity (path: string | undefined, io: CliIO): Promise<PrivateKey | undefined> {
+  if (path === undefined) return undefined
+  const identity = await readIdentityFile(path)
+  for (const warning of identity.warnings) warn(io, warning)
+  return identity.privateKey
+}
+
+/** The `--stream` name, checked with the library's own rule before any node exists. */
+export function checkStreamName (name: string): string {
+  try {
+    validateEncryptedStreamName(name)
+  } catch (err) {
+    throw toCliError(err)
+  }
+  return name
+}
+
+export interface SessionOptions {
+  readonly node: GlueberryNode
+  readonly peerId: string
+  readonly stream: string
+  readonly inbox: Inbox
+  readonly io: CliIO
+  readonly signal?: AbortSignal
+  /** Do not read stdin; end when the peer ends. */
+  readonly receiveOnly?: boolean
+  readonly lingerMs?: number
+}
+
+/** Pipes stdin and stdout through the peer and reports how it ended. */
+export async function runSession (options: SessionOptions): Promise<number> {
+  const { io, peerId, stream } = options
+  status(io, `connected to ${peerId} (encrypted stream '${stream}')`)
+  const result = await pipeStdio({
+    node: options.node,
+    peerId,
+    stream,
+    inbound$: options.inbox.of(peerId),
+    io,
+    signal: options.signal,
+    readInput: options.receiveOnly !== true,
+    lingerMs: options.lingerMs
+  })
+  const totals = `sent ${result.sent} bytes, received ${result.received} bytes`
+  switch (result.outcome) {
+    case 'complete':
+      status(io, `done: ${totals}`)
+      return ExitCode.Ok
+    case 'disconnected':
+      status(io, `peer disconnected: ${totals}`)
+      return ExitCode.Ok
+    case 'unconfirmed': {
+      const seconds = Math.round((options.lingerMs ?? DEFAULT_LINGER_MS) / 1000)
+      throw new CliError(ExitCode.Unconfirmed,
+        `the peer did not confirm the end of the data within ${seconds} s; it may not have received everything (${totals})`)
+    }
+  }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await promise
+  if (signal.aborted) throw abortReason(signal)
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(abortReason(signal)) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise, aborted])
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function abortReason (signal: AbortSignal): Error {
+  const reason: unknown = signal.reason
+  return reason instanceof Error ? reason : new CliError(ExitCode.Interrupted, 'interrupted')
+}
