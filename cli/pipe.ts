@@ -30,7 +30,6 @@ import { pipe } from 'it-pipe'
 import { ConnectionState, ErrorCode, GlueberryError, flowOf, isGlueberryError } from '../lib/index.js'
 import type { FlowHandle, GlueberryNode, IncomingMessage } from '../lib/index.js'
 import { MAX_CHUNK, limitChunks, readChunks, untilAbort } from './chunks.js'
-import { outboundDrained } from './drain.js'
 import { CliError, ExitCode, streamFailed } from './errors.js'
 import { flushed } from './io.js'
 import type { CliIO } from './io.js'
@@ -41,9 +40,6 @@ import type { CliIO } from './io.js'
  * in ./node.ts), so a peer refusing our stream is reported as that.
  */
 export const DEFAULT_LINGER_MS = 15_000
-
-/** At most this long for our last messages to leave once the session is complete. */
-const DRAIN_MS = 2000
 
 const EMPTY = new Uint8Array(0)
 
@@ -174,10 +170,9 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
       await send(EMPTY)
       await peerAck.promise
     }
-    // Our ACK is only queued: let it leave before the caller stops the node,
-    // or the peer never hears that its data arrived.
-    outbound().then(async () => {
-      await outboundDrained(node, peerId, stream, DRAIN_MS)
+    // Our ACK is only queued; the caller's stop() writes it out before closing
+    // (bounded by the node's drainTimeout), so the peer hears its data arrived.
+    outbound().then(() => {
       finish('complete')
     }).catch((err: unknown) => {
       if (isGlueberryError(err) && PEER_GONE.has(err.code)) finish(peerLeft())

@@ -55,6 +55,8 @@ export interface NodeOptions {
   reconnect?: Partial<ReconnectPolicy>
   /** Time spent in Cooldown after a failed handshake. Default 60 s. */
   cooldown?: number
+  /** Longest time `stop()` and `disconnect()` wait for accepted messages to be written before closing. Default 5 s. */
+  drainTimeout?: number
   /** Time allowed for one dial. Default 30 s. */
   dialTimeout?: number
   /** Largest message, in bytes, on send and on receive. Default 1 MiB. */
@@ -83,6 +85,7 @@ export interface ResolvedConfig {
   handshakeTimeout: number
   reconnect: ReconnectPolicy
   cooldown: number
+  drainTimeout: number
   dialTimeout: number
   maxMessageSize: number
   maxStreamNameLength: number
@@ -97,6 +100,7 @@ export const DEFAULTS = Object.freeze({
   listen: ['/ip4/127.0.0.1/tcp/0'],
   handshakeTimeout: 30_000,
   cooldown: 60_000,
+  drainTimeout: 5_000,
   dialTimeout: 30_000,
   maxMessageSize: 1024 * 1024,
   maxStreamNameLength: 64,
@@ -181,6 +185,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
     handshakeTimeout: duration('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
     reconnect,
     cooldown: duration('cooldown', options.cooldown, DEFAULTS.cooldown),
+    drainTimeout: duration('drainTimeout', options.drainTimeout, DEFAULTS.drainTimeout),
     dialTimeout: duration('dialTimeout', options.dialTimeout, DEFAULTS.dialTimeout),
     maxMessageSize,
     maxStreamNameLength: positiveInt('maxStreamNameLength', options.maxStreamNameLength, DEFAULTS.maxStreamNameLength, 255),

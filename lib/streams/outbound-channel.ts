@@ -43,6 +43,23 @@ export interface OutboundChannelOptions {
 
 type Phase = 'idle' | 'opening' | 'open' | 'closed'
 
+/** How long a graceful close may take by default. */
+const CLOSE_TIMEOUT_MS = 5000
+
+/** Resolves with `promise`, or rejects when `signal` aborts first. */
+async function untilAborted (promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted()
+  let onAbort: (() => void) | undefined
+  try {
+    await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+      onAbort = () => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })])
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
+}
+
 export class OutboundChannel {
   private phase: Phase = 'idle'
   private stream?: Stream
@@ -53,7 +70,11 @@ export class OutboundChannel {
   private flushing = false
   private readonly gate: WatermarkGate<Uint8Array>
   private readonly opening = new AbortController()
+  /** Settles when the opening attempt has (either way); close() waits on it. */
+  private opened: Promise<void> = Promise.resolve()
   private closeError?: GlueberryError
+  /** Messages handed to the stream since it last accepted a write below its high-water mark. */
+  private unsettled = 0
 
   constructor (private readonly options: OutboundChannelOptions) {
     this.gate = new WatermarkGate<Uint8Array>(options.high, options.low, (data) => this.enqueue(data), options.gate)
@@ -96,18 +117,40 @@ export class OutboundChannel {
     return this.encoder
   }
 
-  /** Half-closes after flushing what is queued. */
-  async close (): Promise<void> {
+  /**
+   * Half-closes after writing everything accepted so far, including messages
+   * accepted while the stream was still opening. `signal` bounds the wait;
+   * what is still queued when it fires is reported as undelivered, never
+   * dropped silently.
+   */
+  async close (signal: AbortSignal = AbortSignal.timeout(CLOSE_TIMEOUT_MS)): Promise<void> {
     if (this.phase === 'closed') return
-    if (this.phase === 'open') {
-      this.flush()
-      const stream = this.stream as Stream
-      try {
-        if (stream.writableNeedsDrain) await waitForDrain(stream, AbortSignal.timeout(5000))
-        await stream.close({ signal: AbortSignal.timeout(5000) })
-      } catch {
-        stream.abort(new Error('close timed out'))
+    try {
+      if (this.phase === 'opening') await untilAborted(this.opened, signal)
+      const stream = this.stream
+      if (this.phase === 'open' && stream !== undefined) {
+        while (this.queued > 0 && this.phase === 'open') {
+          this.flush()
+          if (this.queued === 0) break
+          // Waiting for 'drain', or for a drain handler that has not run yet.
+          if (stream.writableNeedsDrain) await waitForDrain(stream, signal)
+          else await untilAborted(new Promise<void>(resolve => { setImmediate(resolve) }), signal)
+        }
+        if (this.phase === 'open') {
+          if (stream.writableNeedsDrain) await waitForDrain(stream, signal)
+          await stream.close({ signal })
+        }
       }
+    } catch (err) {
+      // Aborting drops libp2p's write buffer too: the messages handed to the
+      // stream since it last had room may be in it. Count them as undelivered
+      // ("up to"), so a timed-out close is never silent.
+      const error = new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' was not written out in time and was reset`, {
+        peer: this.options.peer, stream: this.options.name, cause: err
+      })
+      this.finish(error, Math.max(this.unsettled, 1))
+      this.stream?.abort(error)
+      return
     }
     this.finish(undefined)
   }
@@ -129,7 +172,7 @@ export class OutboundChannel {
 
   private startOpening (): void {
     this.phase = 'opening'
-    this.options.open(this.opening.signal).then(({ stream, encoder }) => {
+    this.opened = this.options.open(this.opening.signal).then(({ stream, encoder }) => {
       if (this.phase === 'closed') {
         encoder.destroy()
         stream.abort(new Error('channel closed while opening'))
@@ -209,6 +252,7 @@ export class OutboundChannel {
       stream.abort(error)
       return
     }
+    this.unsettled = (writable ? 0 : this.unsettled) + messages
     this.gate.update(this.queued)
     this.options.onFlushed?.(messages, this.queued)
     if (!writable) this.awaitDrain(stream)

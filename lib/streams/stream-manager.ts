@@ -197,11 +197,20 @@ export class StreamManager {
     state.keys = undefined
   }
 
-  /** Flushes and half-closes our outbound streams to one peer (graceful). */
-  async closePeer (peer: string): Promise<void> {
+  /**
+   * Writes what is queued for one peer, then half-closes our streams to it
+   * (graceful), within `signal`. What cannot be written in time is reported
+   * as undelivered on `errors$`.
+   */
+  async closePeer (peer: string, signal?: AbortSignal): Promise<void> {
     const state = this.peers.get(peer)
     if (state === undefined) return
-    await Promise.all([...state.outbound.values()].map(async c => { await c.close() }))
+    await Promise.all([...state.outbound.values()].map(async c => { await c.close(signal) }))
+  }
+
+  /** {@link closePeer} for every peer at once (the first step of a node's stop). */
+  async closeAll (signal?: AbortSignal): Promise<void> {
+    await Promise.all([...this.peers.keys()].map(async peer => { await this.closePeer(peer, signal) }))
   }
 
   /** Test hook: the live key object of a prepared peer, to check it is destroyed later. */
@@ -262,6 +271,9 @@ export class StreamManager {
     this.options.onStreamOpened?.(peer, name, 'inbound')
     const reader: FrameReader = new FrameReader(stream, deframer, {
       onEnd: (error) => {
+        // The remote finished writing: close our side too, or the libp2p
+        // stream stays half-open (and held in memory) until the connection ends.
+        if (error === undefined) stream.close().catch(() => { stream.abort(new Error('close failed')) })
         state.readers.delete(reader)
         state.held = state.held.filter(h => h.reader !== reader)
         this.options.onStreamClosed?.(peer, name, 'inbound')

@@ -142,6 +142,8 @@ describe('listen and dial, in one process', () => {
     io.stdin.end(Buffer.from('to the app\n'))
     expect(await dial(app.multiaddrs[0] ?? '', {}, io)).toBe(ExitCode.Ok)
     expect(io.stdout.text()).toBe('reply from the app\n')
+    // The CLI's ACK was written out by its node's stop(); it reaches the app a moment later.
+    await waitFor(() => received.length === 3, 5000, 'the ACK at the app')
     expect(received.map(d => Buffer.from(d).toString())).toEqual(['to the app\n', '', ''])
   })
 

@@ -1,5 +1,5 @@
 import { filter, firstValueFrom, take, toArray, timeout } from 'rxjs'
-import { ConnectionState, ErrorCode } from '../../lib/index.js'
+import { ConnectionState, ErrorCode, flowOf } from '../../lib/index.js'
 import type { GlueberryNode } from '../../lib/index.js'
 import { autoHandshake, nextEvent, pair, stopAll, waitForState } from '../helpers/nodes.js'
 
@@ -87,5 +87,48 @@ describe('two nodes with an application handshake', () => {
     const m = await got
     expect(m.peerId).toBe(a.peerId)
     expect([...m.data]).toEqual([7, 7])
+  })
+})
+
+describe('what send() accepted is written before the node lets go', () => {
+  const collect = (node: GlueberryNode, from: string, count: number): Promise<number[]> =>
+    firstValueFrom(node.messages$.pipe(filter(m => m.peerId === from && m.stream === 'chat'), take(count), toArray(), timeout(10_000)))
+      .then(messages => messages.map(m => decode(m.data)))
+
+  it('stop() right after a burst of sends: every message arrives, in order', async () => {
+    const { a, b } = await pair()
+    await establish(a, b, ['chat'])
+    const got = collect(b, a.peerId, 500)
+    // The stream is opened lazily by the first send: stop() lands while it is still opening.
+    for (let i = 0; i < 500; i++) await a.send(b.peerId, 'chat', encode(i))
+    const errors: string[] = []
+    a.errors$.subscribe(e => errors.push(e.code))
+    await a.stop()
+    expect(await got).toEqual(Array.from({ length: 500 }, (_, i) => i))
+    expect(errors).toEqual([])
+  })
+
+  it('disconnect() right after sends: every message arrives before the connection closes', async () => {
+    const { a, b } = await pair()
+    await establish(a, b, ['chat'])
+    await a.send(b.peerId, 'chat', encode(0))
+    expect(await collect(b, a.peerId, 1)).toEqual([0])
+    const got = collect(b, a.peerId, 300)
+    for (let i = 1; i <= 300; i++) await a.send(b.peerId, 'chat', encode(i))
+    await a.disconnect(b.peerId)
+    expect(await got).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+    await waitForState(b, a.peerId, ConnectionState.Disconnected)
+  })
+
+  it('a receiver that never reads: stop() gives up after drainTimeout and reports what was not written', async () => {
+    const { a, b } = await pair({ drainTimeout: 300, flow: { high: 100_000, low: 10 } })
+    await establish(a, b, ['chat'])
+    // b holds every message of a's stream unconsumed: the stream pauses, then a's queue backs up.
+    b.messages$.pipe(filter(m => m.stream === 'chat'), take(1)).subscribe(m => { flowOf(m)?.pause() })
+    const big = new Uint8Array(64 * 1024)
+    for (let i = 0; i < 200; i++) await a.send(b.peerId, 'chat', big)
+    const reported = firstValueFrom(a.errors$.pipe(filter(e => e.code === ErrorCode.StreamClosed), take(1), timeout(5000)))
+    await a.stop() // the test's timeout is the bound: stop() must not wait for a reader that never reads
+    expect((await reported).message).toMatch(/not delivered/)
   })
 })
