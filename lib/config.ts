@@ -25,6 +25,12 @@ export interface FlowOptions {
   high?: number
   /** Queue length at which waiting senders resume. Default 100; must be below `high`. */
   low?: number
+  /**
+   * Bytes queued per (peer, stream) writer at which `send()` starts to wait,
+   * whatever the message count: 1000 queued 1 MiB messages would be 1 GiB.
+   * Default 16 MiB. `low` scales with it (`low / high` of it resumes).
+   */
+  highBytes?: number
 }
 
 export interface LimitOptions {
@@ -105,7 +111,7 @@ export const DEFAULTS = Object.freeze({
   maxMessageSize: 1024 * 1024,
   maxStreamNameLength: 64,
   maxMetadataSize: 4096,
-  flow: Object.freeze({ high: 1000, low: 100 }),
+  flow: Object.freeze({ high: 1000, low: 100, highBytes: 16 * 1024 * 1024 }),
   limits: Object.freeze({ maxConnections: 1000, maxHeldStreamsPerPeer: 32, maxInboundStreams: 64, maxOutboundStreams: 64 }),
   decryptionErrorPolicy: 'drop' as DecryptionErrorPolicy,
   crypto: 'node' as const
@@ -163,6 +169,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
     ? Math.min(DEFAULTS.flow.low, Math.floor(high / 10))
     : nonNegativeInt('flow.low', options.flow.low)
   if (low >= high) throw invalid(`flow.low (${low}) must be below flow.high (${high})`)
+  const highBytes = positiveInt('flow.highBytes', options.flow?.highBytes, DEFAULTS.flow.highBytes)
 
   let reconnect: ReconnectPolicy
   try {
@@ -190,7 +197,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
     maxMessageSize,
     maxStreamNameLength: positiveInt('maxStreamNameLength', options.maxStreamNameLength, DEFAULTS.maxStreamNameLength, 255),
     maxMetadataSize: positiveInt('maxMetadataSize', options.maxMetadataSize, DEFAULTS.maxMetadataSize),
-    flow: { high, low },
+    flow: { high, low, highBytes },
     limits: {
       maxConnections: positiveInt('limits.maxConnections', limits.maxConnections, DEFAULTS.limits.maxConnections),
       maxHeldStreamsPerPeer: positiveInt('limits.maxHeldStreamsPerPeer', limits.maxHeldStreamsPerPeer, DEFAULTS.limits.maxHeldStreamsPerPeer),

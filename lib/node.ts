@@ -108,6 +108,7 @@ class Node implements GlueberryNode {
       maxMessageSize: config.maxMessageSize,
       high: config.flow.high,
       low: config.flow.low,
+      highBytes: config.flow.highBytes,
       maxHeldStreamsPerPeer: config.limits.maxHeldStreamsPerPeer,
       maxOutboundStreams: config.limits.maxOutboundStreams,
       handshakeTimeout: config.handshakeTimeout,

@@ -19,6 +19,8 @@ export interface FrameEncoder {
   take (out: Uint8ArrayList): number
   /** Number of messages queued and not yet taken. */
   readonly pending: number
+  /** Their payload bytes. */
+  readonly pendingBytes: number
   /** Drops what is queued and destroys key material. */
   destroy (): void
 }
@@ -39,14 +41,20 @@ export interface RecordSealer {
 export class PlainFrameEncoder implements FrameEncoder {
   private queue = new Uint8ArrayList()
   private count = 0
+  private bytes = 0
 
   get pending (): number {
     return this.count
   }
 
+  get pendingBytes (): number {
+    return this.bytes
+  }
+
   add (message: Uint8Array): void {
     this.queue.append(prefix(message.byteLength), message.slice())
     this.count++
+    this.bytes += message.byteLength
   }
 
   take (out: Uint8ArrayList): number {
@@ -55,12 +63,14 @@ export class PlainFrameEncoder implements FrameEncoder {
     out.append(this.queue)
     this.queue = new Uint8ArrayList()
     this.count = 0
+    this.bytes = 0
     return frames
   }
 
   destroy (): void {
     this.queue = new Uint8ArrayList()
     this.count = 0
+    this.bytes = 0
   }
 }
 
@@ -83,6 +93,7 @@ export class RecordFrameEncoder implements FrameEncoder {
   private body: Uint8Array
   private used = 0
   private count = 0
+  private bytes = 0
   /** Test hook: records still to corrupt after sealing (see glueberry/testing). */
   private tamper = 0
 
@@ -104,10 +115,15 @@ export class RecordFrameEncoder implements FrameEncoder {
     return this.count
   }
 
+  get pendingBytes (): number {
+    return this.bytes
+  }
+
   add (message: Uint8Array): void {
     const size = message.byteLength
     const need = encodingLength(size) + size
     this.count++
+    this.bytes += size
     if (need > this.target) {
       this.sealBody()
       const alone = new Uint8Array(need)
@@ -131,6 +147,7 @@ export class RecordFrameEncoder implements FrameEncoder {
     this.sealed = []
     this.records = 0
     this.count = 0
+    this.bytes = 0
     return records
   }
 
@@ -140,6 +157,7 @@ export class RecordFrameEncoder implements FrameEncoder {
     this.sealed = []
     this.records = 0
     this.count = 0
+    this.bytes = 0
     this.sealer.destroy()
   }
 

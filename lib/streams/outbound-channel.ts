@@ -32,6 +32,8 @@ export interface OutboundChannelOptions {
   open: (signal: AbortSignal) => Promise<OpenedStream>
   high: number
   low: number
+  /** Queued bytes that count as `high` messages (see {@link OutboundChannel.level}). */
+  highBytes: number
   gate?: GateObserver
   /** Called once when the channel ends; `undelivered` counts queued messages that never reached the stream. */
   onClose: (channel: OutboundChannel, error: GlueberryError | undefined, undelivered: number) => void
@@ -73,10 +75,14 @@ export class OutboundChannel {
   /** Settles when the opening attempt has (either way); close() waits on it. */
   private opened: Promise<void> = Promise.resolve()
   private closeError?: GlueberryError
+  private readonly bytesPerSlot: number
+  /** Payload bytes of `early`. */
+  private earlyBytes = 0
   /** Messages handed to the stream since it last accepted a write below its high-water mark. */
   private unsettled = 0
 
   constructor (private readonly options: OutboundChannelOptions) {
+    this.bytesPerSlot = Math.max(1, options.highBytes / options.high)
     this.gate = new WatermarkGate<Uint8Array>(options.high, options.low, (data) => this.enqueue(data), options.gate)
   }
 
@@ -93,6 +99,16 @@ export class OutboundChannel {
     return this.early.length + (this.encoder?.pending ?? 0)
   }
 
+  /**
+   * What the watermarks compare: queued messages, or queued bytes in units
+   * of highBytes / high, whichever is more. Small messages are bounded by
+   * count, large ones by bytes, with the same `high` and `low`.
+   */
+  private get level (): number {
+    const bytes = this.earlyBytes + (this.encoder?.pendingBytes ?? 0)
+    return Math.max(this.queued, Math.ceil(bytes / this.bytesPerSlot))
+  }
+
   get blocked (): boolean {
     return this.gate.isBlocked
   }
@@ -106,10 +122,13 @@ export class OutboundChannel {
 
   private enqueue (data: Uint8Array): number {
     if (this.encoder !== undefined) this.encoder.add(data)
-    else this.early.push(data.slice())
+    else {
+      this.early.push(data.slice())
+      this.earlyBytes += data.byteLength
+    }
     if (this.phase === 'idle') this.startOpening()
     this.scheduleFlush()
-    return this.queued
+    return this.level
   }
 
   /** Test hook: the encoder, once the stream is open. */
@@ -183,6 +202,7 @@ export class OutboundChannel {
       this.phase = 'open'
       for (const message of this.early) encoder.add(message)
       this.early = []
+      this.earlyBytes = 0
       stream.addEventListener('close', (evt) => {
         const cause = evt.error
         this.finish(new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' closed`, {
@@ -253,7 +273,7 @@ export class OutboundChannel {
       return
     }
     this.unsettled = (writable ? 0 : this.unsettled) + messages
-    this.gate.update(this.queued)
+    this.gate.update(this.level)
     this.options.onFlushed?.(messages, this.queued)
     if (!writable) this.awaitDrain(stream)
   }
@@ -279,6 +299,7 @@ export class OutboundChannel {
     })
     this.opening.abort(this.closeError)
     this.early = []
+    this.earlyBytes = 0
     this.encoder?.destroy()
     this.gate.fail(this.closeError)
     this.options.onClose(this, error, undelivered)

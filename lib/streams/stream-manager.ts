@@ -52,6 +52,7 @@ export interface StreamManagerOptions {
   maxMessageSize: number
   high: number
   low: number
+  highBytes: number
   maxHeldStreamsPerPeer: number
   maxOutboundStreams: number
   /** Bounds the wait for the remote's stream header and for its phase 1. */
@@ -355,6 +356,7 @@ export class StreamManager {
       name,
       high: this.options.high,
       low: this.options.low,
+      highBytes: this.options.highBytes,
       open: async (signal) => await this.openStream(peer, name, signal),
       gate: {
         engaged: () => this.options.onBackpressure?.(name, 'engaged'),

@@ -12,6 +12,8 @@ describe('node lifecycle', () => {
       ['maxMessageSize', { maxMessageSize: 0 }],
       ['handshakeTimeout', { handshakeTimeout: -1 }],
       ['flow.low', { flow: { high: 10, low: 10 } }],
+      ['flow.highBytes', { flow: { highBytes: 0 } }],
+      ['drainTimeout', { drainTimeout: -1 }],
       ['privateKey', { privateKey: new Uint8Array(31) }],
       ['listen', { listen: 'not-an-array' }],
       ['reconnect', { reconnect: { baseDelay: 10, maxDelay: 5 } }],
