@@ -225,7 +225,9 @@ class Node implements GlueberryNode {
     } catch (err) {
       this.statusValue = 'created'
       await stopHost(this.host).catch(() => {})
-      throw new GlueberryError(ErrorCode.InvalidConfig, `could not start: ${(err as Error).message}`, { cause: err })
+      // libp2p's listen errors carry the inner error's stack in their message: one line is enough, `cause` has the rest.
+      const reason = String((err as Error).message).split('\n')[0]
+      throw new GlueberryError(ErrorCode.InvalidConfig, `could not start: ${reason}`, { cause: err })
     }
     this.statusValue = 'started'
     this.config.logger.info('node started', { peer_id: this.peerId, listen_addrs: this.multiaddrs })
@@ -375,6 +377,10 @@ class Node implements GlueberryNode {
       throw new GlueberryError(ErrorCode.NotConnected, `peer ${peerId} is ${state}, not Connected`, { peer: peerId })
     }
     this.connections.finalize(peerId)
+    // Our handshake messages are done: write out what is queued and close the
+    // stream (the peer closes its side when it sees ours end). A later send on
+    // 'handshake' opens a new one.
+    this.streams.closeWriter(peerId, HANDSHAKE_STREAM)
     this.config.logger.info('handshake complete', { peer_id: peerId })
   }
 

@@ -66,7 +66,7 @@ export interface MemoryOverrides {
 export const MEMORY_WHAT: Readonly<Record<Contender, string>> = Object.freeze({
   tcp: '1 accepted node:net socket, idle',
   libp2p: '1 connection (TCP + Noise + yamux) from its own node, identify done, + 1 idle open stream',
-  glueberry: '1 connection Established by the standard handshake, after 1 message each way on BENCH_STREAM: 4 yamux streams (handshake and BENCH_STREAM, one each way)'
+  glueberry: '1 connection Established by the standard handshake, after 1 message each way on BENCH_STREAM: 2 yamux streams (BENCH_STREAM, one each way; the handshake streams close once Established)'
 })
 
 /** Peers dialing at once: libp2p's own pending-connection limits are raised well above this by the host config. */

@@ -144,6 +144,18 @@ export class OutboundChannel {
    */
   async close (signal: AbortSignal = AbortSignal.timeout(CLOSE_TIMEOUT_MS)): Promise<void> {
     if (this.phase === 'closed') return
+    this.closingPromise ??= this.drainAndClose(signal)
+    await this.closingPromise
+  }
+
+  /** Set once close() has begun: later messages belong on a new channel (which waits for this one). */
+  get closing (): Promise<void> | undefined {
+    return this.closingPromise
+  }
+
+  private closingPromise?: Promise<void>
+
+  private async drainAndClose (signal: AbortSignal): Promise<void> {
     try {
       if (this.phase === 'opening') await untilAborted(this.opened, signal)
       const stream = this.stream

@@ -209,6 +209,16 @@ export class StreamManager {
     await Promise.all([...state.outbound.values()].map(async c => { await c.close(signal) }))
   }
 
+  /**
+   * Writes out and closes our stream (peer, name), if open; the next send
+   * opens a new one. Used for the handshake stream once a peer is
+   * Established: two idle yamux streams cost ~16 KiB per peer otherwise.
+   */
+  closeWriter (peer: string, name: string): void {
+    const channel = this.peers.get(peer)?.outbound.get(name)
+    if (channel !== undefined && !channel.isClosed) void channel.close()
+  }
+
   /** {@link closePeer} for every peer at once (the first step of a node's stop). */
   async closeAll (signal?: AbortSignal): Promise<void> {
     await Promise.all([...this.peers.keys()].map(async peer => { await this.closePeer(peer, signal) }))
@@ -350,14 +360,20 @@ export class StreamManager {
   private channel (peer: string, name: string): OutboundChannel {
     const state = this.peerState(peer)
     const existing = state.outbound.get(name)
-    if (existing !== undefined && !existing.isClosed) return existing
+    if (existing !== undefined && !existing.isClosed && existing.closing === undefined) return existing
+    // A channel still closing keeps writing what it accepted: the new one opens
+    // its stream only after that, so the order of messages holds across the two.
+    const previous = existing?.isClosed === false ? existing.closing : undefined
     const channel = new OutboundChannel({
       peer,
       name,
       high: this.options.high,
       low: this.options.low,
       highBytes: this.options.highBytes,
-      open: async (signal) => await this.openStream(peer, name, signal),
+      open: async (signal) => {
+        if (previous !== undefined) await previous
+        return await this.openStream(peer, name, signal)
+      },
       gate: {
         engaged: () => this.options.onBackpressure?.(name, 'engaged'),
         waited: (seconds) => this.options.onBackpressure?.(name, 'waited', seconds)
@@ -425,7 +441,14 @@ export class StreamManager {
         throw new GlueberryError(ErrorCode.NotConnected, `not connected to peer ${peer}`, { peer, stream: name })
       }
       try {
-        return await connection.newStream(protocolId, { signal, maxOutboundStreams: this.options.maxOutboundStreams })
+        return await connection.newStream(protocolId, {
+          signal,
+          maxOutboundStreams: this.options.maxOutboundStreams,
+          // Every node registers the handshake protocol at start, so it cannot
+          // be refused: its protocol selection can ride with the first message
+          // instead of costing a round trip of its own.
+          negotiateFully: name !== HANDSHAKE_STREAM
+        })
       } catch (err) {
         if (signal.aborted) throw err
         if ((err as Error).name !== 'UnsupportedProtocolError') throw err

@@ -1,7 +1,7 @@
 /**
  * standardHandshake between two real nodes on 127.0.0.1.
  */
-import { filter, firstValueFrom, merge, take, timeout } from 'rxjs'
+import { filter, firstValueFrom, merge, take, timeout, timer, toArray } from 'rxjs'
 import { ConnectionState, ErrorCode, standardHandshake } from '../../lib/index.js'
 import type { GlueberryError, ProtocolVersion } from '../../lib/index.js'
 import { nextMessage, startNode, stopAll, waitForState } from '../helpers/nodes.js'
@@ -78,5 +78,27 @@ describe('standardHandshake between real nodes', () => {
     const { failures } = await mismatch(dialer, listener)
     expect(failures.length).toBeGreaterThan(0)
     for (const f of failures) expect(f.code).toBe(ErrorCode.VersionMismatch)
+  })
+})
+
+describe('the handshake stream after Established', () => {
+  /** libp2p streams on the handshake protocol, on every connection of `node`. */
+  function handshakeStreams (node: unknown): number {
+    const host = (node as { host: { getConnections: () => Array<{ streams: Array<{ protocol?: string }> }> } }).host
+    return host.getConnections().reduce((n, c) => n + c.streams.filter(s => s.protocol?.includes('/handshake/') === true).length, 0)
+  }
+
+  it('is closed on both sides once Established, and reopens in order for later messages', async () => {
+    const a = await startNode({ handshake: standardHandshake({ streams: ['messages'] }) })
+    const b = await startNode({ handshake: standardHandshake({ streams: ['messages'] }) })
+    await a.addPeer(b.peerId, b.multiaddrs)
+    await Promise.all([waitForState(a, b.peerId, ConnectionState.Established), waitForState(b, a.peerId, ConnectionState.Established)])
+    // Each side closed its writer; each saw the other's end and closed its side.
+    await firstValueFrom(timer(0, 20).pipe(filter(() => handshakeStreams(a) === 0 && handshakeStreams(b) === 0), take(1), timeout(5000)))
+
+    const got = firstValueFrom(b.messages$.pipe(filter(m => m.stream === 'handshake'), take(50), toArray(), timeout(5000)))
+    for (let i = 0; i < 50; i++) await a.send(b.peerId, 'handshake', Uint8Array.of(0xee, i))
+    expect((await got).map(m => m.data[1])).toEqual(Array.from({ length: 50 }, (_, i) => i))
+    expect(a.state(b.peerId)).toBe(ConnectionState.Established)
   })
 })
