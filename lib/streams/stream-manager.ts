@@ -397,7 +397,20 @@ export class StreamManager {
   private async openStream (peer: string, name: string, signal: AbortSignal): Promise<OpenedStream> {
     const { wire } = this.options
     const protocolId = wire.protocolId(name)
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.options.handshakeTimeout)])
+    // A timer cleared as soon as the stream is open, not AbortSignal.timeout():
+    // that one keeps its timer, the combined signal and the listeners libp2p
+    // put on it alive for the whole handshakeTimeout, on every stream.
+    const timer = new AbortController()
+    const timeout = setTimeout(() => { timer.abort(new Error(`stream '${name}' not open after ${this.options.handshakeTimeout} ms`)) }, this.options.handshakeTimeout)
+    try {
+      return await this.openStreamWithin(peer, name, protocolId, AbortSignal.any([signal, timer.signal]))
+    } finally {
+      clearTimeout(timeout)
+    }
+  }
+
+  private async openStreamWithin (peer: string, name: string, protocolId: string, deadline: AbortSignal): Promise<OpenedStream> {
+    const { wire } = this.options
     const stream = await this.newStream(peer, name, protocolId, deadline)
     this.options.onStreamOpened?.(peer, name, 'outbound')
     if (name === HANDSHAKE_STREAM) return { stream, encoder: new PlainFrameEncoder() }
