@@ -3,14 +3,14 @@
  * in-process, child processes running `node cli/run.mjs` (binary stdout,
  * killed by `killAll()` in afterEach), and a 127.0.0.1 port known to be closed.
  */
-import { spawn } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import net from 'node:net'
 import { PassThrough, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { CliIO } from '../../cli/io.js'
+import { killAll, spawnNode } from '../node/fixtures/child.js'
+import type { Exit } from '../node/fixtures/child.js'
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 export const CLI = fileURLToPath(new URL('../../cli/run.mjs', import.meta.url))
 /** ts-node transpiling the library takes a few seconds per child, more on a busy machine. */
 export const CHILD_MS = 30_000
@@ -79,77 +79,26 @@ export async function closedPort (): Promise<number> {
   return port
 }
 
-export interface Exit {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-}
+export type { Exit }
 
 export interface CliChild {
   readonly process: ChildProcessWithoutNullStreams
   /** Settles once the process has exited and its output is read. Never rejects. */
   readonly exited: Promise<Exit>
+  /** stdout as bytes: it carries the peer's data as they are. */
   readonly stdout: () => Buffer
   readonly stderr: () => string
   /** The first stderr line matching `predicate`; rejects on timeout or exit. */
   stderrLine: (predicate: (line: string) => boolean, ms?: number) => Promise<string>
 }
 
-const live = new Set<CliChild>()
-
-/** `node cli/run.mjs <args>` from the repository root. */
+/** `node cli/run.mjs <args>` from the repository root; killed by {@link killAll}. */
 export function spawnCli (args: readonly string[]): CliChild {
-  // Jest's NODE_OPTIONS (--experimental-vm-modules) are not for the child.
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, NODE_OPTIONS: '' } })
-  proc.stdin.on('error', () => {}) // a child that died must not turn a late write into an unhandled EPIPE
-  const out: Buffer[] = []
-  let err = ''
-  let ended = false
-  const waiters = new Set<() => void>()
-  proc.stdout.on('data', (chunk: Buffer) => { out.push(chunk) })
-  proc.stderr.setEncoding('utf8')
-  proc.stderr.on('data', (chunk: string) => {
-    err += chunk
-    for (const wake of [...waiters]) wake()
-  })
-  const exited = new Promise<Exit>((resolve) => {
-    proc.on('error', (error) => { err += String(error) })
-    proc.on('close', (code, signal) => {
-      ended = true
-      live.delete(child)
-      resolve({ code, signal })
-      for (const wake of [...waiters]) wake()
-    })
-  })
-  const stderrLine = async (predicate: (line: string) => boolean, ms = CHILD_MS): Promise<string> => {
-    return await new Promise<string>((resolve, reject) => {
-      const check = (): void => {
-        const found = err.split('\n').slice(0, -1).find(predicate)
-        if (found !== undefined) finish(() => { resolve(found) })
-        else if (ended) finish(() => { reject(new Error(`glueberry ${args.join(' ')} exited without the expected line; stderr:\n${err}`)) })
-      }
-      const timer = setTimeout(() => {
-        finish(() => { reject(new Error(`no expected line within ${ms} ms; stderr:\n${err}`)) })
-      }, ms)
-      const finish = (settle: () => void): void => {
-        clearTimeout(timer)
-        waiters.delete(check)
-        settle()
-      }
-      waiters.add(check)
-      check()
-    })
-  }
-  const child: CliChild = { process: proc, exited, stdout: () => Buffer.concat(out), stderr: () => err, stderrLine }
-  live.add(child)
-  return child
+  const child = spawnNode([CLI, ...args], `glueberry ${args.join(' ')}`, CHILD_MS)
+  return { process: child.process, exited: child.exited, stdout: child.stdoutBytes, stderr: child.stderr, stderrLine: child.stderrLine }
 }
 
-/** Kills every child still running (call it in afterEach) and waits for them to go. */
-export async function killAll (): Promise<void> {
-  const children = [...live]
-  for (const child of children) child.process.kill('SIGKILL')
-  await Promise.all(children.map(async c => await c.exited))
-}
+export { killAll }
 
 /** Polls `predicate` until it holds; rejects after `ms`. */
 export async function waitFor (predicate: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
