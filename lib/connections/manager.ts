@@ -20,9 +20,10 @@ import type { Host } from '../host/libp2p.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { ReconnectPolicy } from './reconnect-policy.js'
-import { ConnectWaiters, PeerStates } from './peer-signals.js'
+import { ConnectWaiters } from './peer-signals.js'
+import { PeerRecords } from './peer-records.js'
 import { reduce, toConnectionEvents } from './state-machine.js'
-import type { Effect, Input, PeerRecord } from './state-machine.js'
+import type { Effect, Input } from './state-machine.js'
 
 export interface ConnectionManagerOptions {
   host: Host
@@ -50,10 +51,8 @@ interface Timers {
   cooldown?: ReturnType<typeof setTimeout>
 }
 
-export class ConnectionManager {
-  private readonly records = new Map<string, PeerRecord>()
+export class ConnectionManager extends PeerRecords {
   private readonly timers = new Map<string, Timers>()
-  private readonly states = new PeerStates(peer => this.state(peer))
   private readonly connectWaiters = new ConnectWaiters()
   private readonly dials = new Map<string, AbortController>()
   private readonly connectedAt = new Map<string, number>()
@@ -65,27 +64,9 @@ export class ConnectionManager {
   readonly events$: Observable<ConnectionEvent> = this.events.asObservable()
 
   constructor (private readonly options: ConnectionManagerOptions) {
+    super()
     options.host.addEventListener('connection:open', this.onConnectionOpen)
     options.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
-  }
-
-  state (peer: string): ConnectionState {
-    return this.records.get(peer)?.state ?? ConnectionState.Disconnected
-  }
-
-  /** Replays the current state, then changes; after stop, the final state and completion. */
-  state$ (peer: string): Observable<ConnectionState> {
-    return this.states.state$(peer)
-  }
-
-  isOutbound (peer: string): boolean | undefined {
-    const record = this.records.get(peer)
-    if (record === undefined || record.state === ConnectionState.Disconnected) return undefined
-    return record.outbound
-  }
-
-  peers (): string[] {
-    return [...this.records.keys()]
   }
 
   /** Resolves once the peer is Connected (or Established); rejects with the dial's error. */

@@ -22,7 +22,8 @@ import { ConnectionState } from '../types.js'
 import type { ConnectionEvent } from '../types.js'
 import type { ReconnectPolicy } from '../connections/reconnect-policy.js'
 import { initialRecord, reduce, toConnectionEvents } from '../connections/state-machine.js'
-import { ConnectWaiters, PeerStates } from '../connections/peer-signals.js'
+import { ConnectWaiters } from '../connections/peer-signals.js'
+import { PeerRecords } from '../connections/peer-records.js'
 import type { Effect, Input, PeerRecord } from '../connections/state-machine.js'
 
 /** What the simulated connections need from the node around them. */
@@ -54,12 +55,10 @@ function hasConnection (state: ConnectionState): boolean {
 }
 
 /** Runs the connection reducer for every peer, on a scheduler. */
-export class SimulatedConnections {
+export class SimulatedConnections extends PeerRecords {
   /** Committed transitions, in commit order. Completes on {@link stop}. */
   readonly events$: Observable<ConnectionEvent>
   private readonly events = new Subject<ConnectionEvent>()
-  private readonly records = new Map<string, PeerRecord>()
-  private readonly states = new PeerStates(peer => this.state(peer))
   private readonly timers = new Map<string, Map<TimerKind, Subscription>>()
   /** The generation of the dial in flight, per peer: the one a caller's abort cancels. */
   private readonly dialing = new Map<string, number>()
@@ -71,29 +70,8 @@ export class SimulatedConnections {
   private stopped = false
 
   constructor (private readonly options: SimulatedConnectionsOptions) {
+    super()
     this.events$ = this.events.asObservable()
-  }
-
-  /** Disconnected for peers never seen. */
-  state (peer: string): ConnectionState {
-    return this.records.get(peer)?.state ?? ConnectionState.Disconnected
-  }
-
-  /** Replays the state, then its changes; after stop, the final state and completion. */
-  state$ (peer: string): Observable<ConnectionState> {
-    return this.states.state$(peer)
-  }
-
-  /** As the real manager: the direction of the record, undefined while Disconnected. */
-  isOutbound (peer: string): boolean | undefined {
-    const record = this.records.get(peer)
-    if (record === undefined || record.state === ConnectionState.Disconnected) return undefined
-    return record.outbound
-  }
-
-  /** Every peer that ever had a record. */
-  peers (): string[] {
-    return [...this.records.keys()]
   }
 
   /** True while the peer has a (simulated) libp2p connection. */
