@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { EMPTY, Subject, asyncScheduler, filter, groupBy, mergeMap, switchMap } from 'rxjs'
+import { Subject, asyncScheduler, filter, mergeMap, takeUntil } from 'rxjs'
 import type { Observable, SchedulerLike } from 'rxjs'
 import type { GlueberryNode } from '../api.js'
 import { ErrorCode, GlueberryError } from '../errors.js'
@@ -105,17 +105,17 @@ export function standardHandshake (options: StandardHandshakeOptions): StandardH
     failures$: failures.asObservable(),
     states$: states.asObservable(),
     attach (node: GlueberryNode): () => void {
-      // Per peer: a Connected event starts a handshake; any other state but
-      // Established (which the handshake itself causes) ends the running one.
+      // Per peer: a Connected event starts a handshake; the peer's next event
+      // other than Established (which the handshake itself causes) ends it.
+      // Nothing is kept per peer once its handshake is over (a groupBy would
+      // hold a group for every peer id ever seen, for the node's lifetime).
       const run = node.events$.pipe(
-        filter(e => e.state !== ConnectionState.Established),
-        groupBy(e => e.peerId),
-        mergeMap(peer$ => peer$.pipe(switchMap(e => e.state !== ConnectionState.Connected
-          ? EMPTY
-          : node.messages$.pipe(
-            filter(m => m.peerId === e.peerId && m.stream === HANDSHAKE_STREAM),
-            handshakeFsm(spec(node, e.peerId))
-          ))))
+        filter(e => e.state === ConnectionState.Connected),
+        mergeMap(e => node.messages$.pipe(
+          filter(m => m.peerId === e.peerId && m.stream === HANDSHAKE_STREAM),
+          handshakeFsm(spec(node, e.peerId)),
+          takeUntil(node.events$.pipe(filter(next => next.peerId === e.peerId && next.state !== ConnectionState.Established)))
+        ))
       ).subscribe((state) => {
         states.next(state)
         if (state.state !== 'Failed') return

@@ -102,3 +102,23 @@ describe('the handshake stream after Established', () => {
     expect(a.state(b.peerId)).toBe(ConnectionState.Established)
   })
 })
+
+describe('standardHandshake across sessions', () => {
+  it('runs again after a disconnect and a new connect, and the new session carries messages', async () => {
+    const ha = standardHandshake({ streams: ['messages'] })
+    const a = await startNode({ handshake: ha })
+    const b = await startNode({ handshake: standardHandshake({ streams: ['messages'] }) })
+    const completed: string[] = []
+    ha.states$.pipe(filter(s => s.state === 'Complete')).subscribe(s => completed.push(s.peerId))
+    await a.addPeer(b.peerId, b.multiaddrs)
+    await Promise.all([waitForState(a, b.peerId, ConnectionState.Established), waitForState(b, a.peerId, ConnectionState.Established)])
+    await a.disconnect(b.peerId)
+    await waitForState(b, a.peerId, ConnectionState.Disconnected)
+    await a.connect(b.peerId)
+    await Promise.all([waitForState(a, b.peerId, ConnectionState.Established), waitForState(b, a.peerId, ConnectionState.Established)])
+    expect(completed).toEqual([b.peerId, b.peerId])
+    const atB = nextMessage(b, m => m.stream === 'messages')
+    await a.send(b.peerId, 'messages', text('second session'))
+    expect(new TextDecoder().decode((await atB).data)).toBe('second session')
+  })
+})
