@@ -52,12 +52,35 @@ export class FrameReader {
     private deframer: Deframer,
     private readonly options: FrameReaderOptions
   ) {
-    stream.addEventListener('message', (evt) => { this.onChunk(evt.data) })
-    stream.addEventListener('close', (evt) => {
-      if (evt.error === undefined) this.onRemoteDone()
-      else this.end(new GlueberryError(ErrorCode.StreamClosed, 'stream reset', { cause: evt.error }))
-    })
-    stream.addEventListener('remoteCloseWrite', () => { this.onRemoteDone() })
+    stream.addEventListener('message', this.onMessage)
+    stream.addEventListener('close', this.onClose)
+    stream.addEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
+  }
+
+  private readonly onMessage = (evt: { data: Uint8Array | Uint8ArrayList }): void => { this.onChunk(evt.data) }
+  private readonly onClose = (evt: { error?: Error }): void => {
+    if (evt.error === undefined) this.onRemoteDone()
+    else this.end(new GlueberryError(ErrorCode.StreamClosed, 'stream reset', { cause: evt.error }))
+  }
+
+  private readonly onRemoteCloseWrite = (): void => { this.onRemoteDone() }
+
+  /** Bytes received and not handed over yet: decoded frames held, and a partial frame. */
+  get bufferedBytes (): number {
+    return this.frames.reduce((n, f) => n + f.byteLength, this.deframer.bufferedBytes)
+  }
+
+  /**
+   * Stops reading without ending or resetting the stream: the reader lets go
+   * of it (and the stream of the reader). For a stream whose remaining
+   * traffic someone else watches.
+   */
+  detach (): void {
+    this.stream.removeEventListener('message', this.onMessage)
+    this.stream.removeEventListener('close', this.onClose)
+    this.stream.removeEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
+    this.frames = []
+    this.ended = true
   }
 
   private remoteDone = false

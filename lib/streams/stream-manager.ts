@@ -425,11 +425,16 @@ export class StreamManager {
       stream.send(wire.frame(handshake.header))
       const response = await reader.read(deadline)
       const sealer = handshake.complete(response)
-      // The responder writes nothing after its header on a stream we opened.
-      reader.start(() => {
-        reader.fail(new GlueberryError(ErrorCode.MalformedFrame, `unexpected data from ${peer} on our stream '${name}'`, { peer, stream: name }))
-        return undefined
-      })
+      // The responder writes nothing after its header on a stream we opened:
+      // a plain listener watches for that instead of a reader and its decoder
+      // kept for the life of the stream.
+      const leftover = reader.bufferedBytes
+      reader.detach()
+      const unexpected = (): void => {
+        stream.abort(new GlueberryError(ErrorCode.MalformedFrame, `unexpected data from ${peer} on our stream '${name}'`, { peer, stream: name }))
+      }
+      if (leftover > 0) unexpected()
+      else stream.addEventListener('message', unexpected, { once: true })
       return { stream, encoder: new RecordFrameEncoder(sealer, wire.recordTarget) }
     } catch (err) {
       handshake.destroy()

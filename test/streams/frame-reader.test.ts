@@ -79,4 +79,29 @@ describe('FrameReader', () => {
     reader.replaceDeframer(new FrameDecoder(2048))
     expect(await ended).toMatchObject({ code: ErrorCode.MalformedFrame })
   })
+
+  it('detach() lets go of the stream: no more frames, no end, the stream stays open', async () => {
+    const { writer, reader, ended } = await pairWithReader()
+    writer.send(encodeFrame(Uint8Array.of(1)))
+    expect([...await reader.read()]).toEqual([1])
+    expect(reader.bufferedBytes).toBe(0)
+    reader.detach()
+    let endedEarly = false
+    void ended.then(() => { endedEarly = true })
+    const seen: number[] = []
+    reader.stream.addEventListener('message', () => { seen.push(1) })
+    writer.send(encodeFrame(Uint8Array.of(2)))
+    await until(() => seen.length === 1)
+    expect(endedEarly).toBe(false)
+    expect(reader.stream.status).toBe('open')
+  })
+
+  it('bufferedBytes counts decoded frames held and a partial frame', async () => {
+    const { writer, reader } = await pairWithReader()
+    const frame = encodeFrame(new Uint8Array(10))
+    writer.send(frame)
+    writer.send(frame.subarray(0, 4))
+    // The held frame's 10 bytes, and 3 payload bytes of the partial one (its 1-byte prefix is decoded).
+    await until(() => reader.bufferedBytes === 10 + 3)
+  })
 })
