@@ -71,7 +71,8 @@ export class OutboundChannel {
   private flushScheduled = false
   private flushing = false
   private readonly gate: WatermarkGate<Uint8Array>
-  private readonly opening = new AbortController()
+  /** Aborts the opening attempt; only while there is one (it is not kept for the stream's life). */
+  private opening?: AbortController
   /** Settles when the opening attempt has (either way); close() waits on it. */
   private opened: Promise<void> = Promise.resolve()
   private closeError?: GlueberryError
@@ -203,7 +204,10 @@ export class OutboundChannel {
 
   private startOpening (): void {
     this.phase = 'opening'
-    this.opened = this.options.open(this.opening.signal).then(({ stream, encoder }) => {
+    const opening = new AbortController()
+    this.opening = opening
+    this.opened = this.options.open(opening.signal).then(({ stream, encoder }) => {
+      this.opening = undefined
       if (this.phase === 'closed') {
         encoder.destroy()
         stream.abort(new Error('channel closed while opening'))
@@ -223,6 +227,7 @@ export class OutboundChannel {
       }, { once: true })
       this.flush()
     }, (err: unknown) => {
+      this.opening = undefined
       this.finish(err instanceof GlueberryError
         ? err
         : new GlueberryError(ErrorCode.StreamClosed, `could not open stream '${this.options.name}'`, {
@@ -309,7 +314,7 @@ export class OutboundChannel {
     this.closeError = error ?? new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' is closed`, {
       peer: this.options.peer, stream: this.options.name
     })
-    this.opening.abort(this.closeError)
+    this.opening?.abort(this.closeError)
     this.early = []
     this.earlyBytes = 0
     this.encoder?.destroy()
