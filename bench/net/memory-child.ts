@@ -15,8 +15,7 @@
  *
  * A peer counts as held when it is in the state the benchmark measures:
  * - tcp: an accepted socket;
- * - libp2p: its connection has finished identify (as seen here) and its one
- *   idle stream of RAW_PROTOCOL is open here;
+ * - libp2p: its one idle stream of RAW_PROTOCOL is open here;
  * - glueberry: Established here, and this side has echoed the peer's one
  *   message on BENCH_STREAM (so both directions hold their encrypted stream).
  *
@@ -60,7 +59,7 @@ interface Listener {
 /** How long the listener may take to hold the peers the parent says it connected. */
 const HOLD_TIMEOUT_MS = 60_000
 /**
- * Quiet time before collecting: late identify responses, stream closes and
+ * Quiet time before collecting: late stream closes and
  * yamux window updates finish, and their garbage becomes collectable.
  */
 const SETTLE_MS = 300
@@ -87,9 +86,6 @@ async function tcpListener (): Promise<Listener> {
 async function libp2pListener (): Promise<Listener> {
   const host = await startRawLibp2p()
   const streams = new Set<Stream>()
-  const identified = new Set<string>()
-  host.addEventListener('peer:identify', (event) => { identified.add(event.detail.peerId.toString()) })
-  host.addEventListener('peer:disconnect', (event) => { identified.delete(event.detail.toString()) })
   await host.handle(RAW_PROTOCOL, (stream) => {
     streams.add(stream)
     // A stream with no 'message' listener buffers whatever arrives; this one is idle, but listen anyway.
@@ -98,7 +94,7 @@ async function libp2pListener (): Promise<Listener> {
   })
   return {
     address: { peerId: host.peerId.toString(), multiaddrs: host.getMultiaddrs().map((a) => a.toString()) },
-    held: () => Math.min(streams.size, identified.size),
+    held: () => streams.size,
     stop: async () => { await stopRawLibp2p(host) }
   }
 }

@@ -9,8 +9,8 @@
  * its peers cost it. The peers are distinct nodes in this process, dialing
  * 20 at a time:
  * - `tcp`: one node:net socket per peer;
- * - `libp2p`: one raw libp2p node per peer, one connection each, identify
- *   finished, plus one idle open stream of RAW_PROTOCOL;
+ * - `libp2p`: one raw libp2p node per peer, one connection each, plus one
+ *   idle open stream of RAW_PROTOCOL;
  * - `glueberry`: one glueberry node per peer, Established through the
  *   standard handshake, and one 64 B message each way on BENCH_STREAM, so
  *   both sides hold their encrypted stream state.
@@ -65,7 +65,7 @@ export interface MemoryOverrides {
 
 export const MEMORY_WHAT: Readonly<Record<Contender, string>> = Object.freeze({
   tcp: '1 accepted node:net socket, idle',
-  libp2p: '1 connection (TCP + Noise + yamux) from its own node, identify done, + 1 idle open stream',
+  libp2p: '1 connection (TCP + Noise + yamux) from its own node, + 1 idle open stream',
   glueberry: '1 connection Established by the standard handshake, after 1 message each way on BENCH_STREAM: 2 yamux streams (BENCH_STREAM, one each way; the handshake streams close once Established)'
 })
 

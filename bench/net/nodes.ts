@@ -2,8 +2,8 @@
  * The nodes every network benchmark builds, configured alike so the
  * contenders differ only in what they measure:
  *
- * - raw js-libp2p: glueberry's own host (TCP, Noise, yamux, identify, the
- *   same connection limits and stream window), so "raw libp2p" is exactly
+ * - raw js-libp2p: glueberry's own host (TCP, Noise, yamux, no identify,
+ *   the same connection limits and stream window), so "raw libp2p" is exactly
  *   the layer glueberry runs on;
  * - glueberry: a node with the standard handshake preparing `BENCH_STREAM`,
  *   and a 2 MiB message limit so a 1 MiB payload fits with room to spare.
