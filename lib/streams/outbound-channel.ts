@@ -143,10 +143,25 @@ export class OutboundChannel {
    * what is still queued when it fires is reported as undelivered, never
    * dropped silently.
    */
-  async close (signal: AbortSignal = AbortSignal.timeout(CLOSE_TIMEOUT_MS)): Promise<void> {
+  async close (signal?: AbortSignal): Promise<void> {
     if (this.phase === 'closed') return
-    this.closingPromise ??= this.drainAndClose(signal)
+    this.closingPromise ??= signal === undefined ? this.closeWithin(CLOSE_TIMEOUT_MS) : this.drainAndClose(signal)
     await this.closingPromise
+  }
+
+  /**
+   * A timer cleared once the close is done, not AbortSignal.timeout(): that
+   * keeps its timer and the listeners libp2p adds to it alive for the whole
+   * timeout after every close (the handshake stream of every new peer).
+   */
+  private async closeWithin (ms: number): Promise<void> {
+    const timer = new AbortController()
+    const timeout = setTimeout(() => { timer.abort(new Error(`close did not finish in ${ms} ms`)) }, ms)
+    try {
+      await this.drainAndClose(timer.signal)
+    } finally {
+      clearTimeout(timeout)
+    }
   }
 
   /** Set once close() has begun: later messages belong on a new channel (which waits for this one). */
