@@ -15,6 +15,7 @@ import { dumpOf, healthOf } from './observability/report.js'
 import type { ReportSource } from './observability/report.js'
 import { resolveConfig } from './config.js'
 import type { NodeOptions, ResolvedConfig } from './config.js'
+import { withDeadline } from './deadline.js'
 import { ConnectionState, HANDSHAKE_STREAM } from './types.js'
 import type { AbortOptions, ConnectionEvent, IncomingMessage } from './types.js'
 import { CURRENT_VERSION } from './version.js'
@@ -251,7 +252,7 @@ class Node implements GlueberryNode {
     this.detachHandshake?.()
     // Accepted messages are written before the streams close (bounded by
     // drainTimeout): send() resolving must not mean "maybe".
-    if (wasStarted) await this.streams.closeAll(AbortSignal.timeout(this.config.drainTimeout))
+    if (wasStarted) await withDeadline(this.config.drainTimeout, 'drainTimeout', async (s) => { await this.streams.closeAll(s) })
     const reason = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
     this.connections.stop()
     this.streams.stop(reason)
@@ -309,8 +310,7 @@ class Node implements GlueberryNode {
     this.assertStarted()
     checkPeerId(peerId)
     if (options.signal?.aborted === true) throw abortError(options.signal, 'disconnect', { peer: peerId })
-    const drain = AbortSignal.timeout(this.config.drainTimeout)
-    await this.streams.closePeer(peerId, options.signal === undefined ? drain : AbortSignal.any([drain, options.signal]))
+    await withDeadline(this.config.drainTimeout, 'drainTimeout', async (s) => { await this.streams.closePeer(peerId, s) }, options.signal)
     this.connections.disconnect(peerId)
     await this.hangUp(peerId, options.signal)
   }

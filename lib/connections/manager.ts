@@ -14,6 +14,7 @@ import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { aborted, withPeer } from './connect-errors.js'
 import { ConnectionState } from '../types.js'
 import type { ConnectionEvent } from '../types.js'
 import type { Host } from '../host/libp2p.js'
@@ -296,13 +297,4 @@ export class ConnectionManager extends PeerRecords {
     clearTimeout(timers.cooldown)
     this.timers.delete(peer)
   }
-}
-
-function aborted (peer: string, signal: AbortSignal): GlueberryError {
-  return new GlueberryError(ErrorCode.Aborted, `connect to ${peer} aborted`, { peer, cause: signal.reason })
-}
-
-function withPeer (error: GlueberryError, peer: string): GlueberryError {
-  if (error.peer !== undefined) return error
-  return new GlueberryError(error.code, error.message, { peer, cause: error.cause, retriable: error.retriable })
 }

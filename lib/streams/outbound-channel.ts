@@ -16,6 +16,7 @@ import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCode, GlueberryError } from '../errors.js'
 import type { FrameEncoder } from './frame-encoders.js'
+import { untilAborted, withDeadline } from '../deadline.js'
 import { waitForDrain } from './stream-events.js'
 import { WatermarkGate } from './watermark-gate.js'
 import type { GateObserver } from './watermark-gate.js'
@@ -48,20 +49,6 @@ type Phase = 'idle' | 'opening' | 'open' | 'closed'
 /** How long a graceful close may take by default. */
 const CLOSE_TIMEOUT_MS = 5000
 
-/** Resolves with `promise`, or rejects when `signal` aborts first. */
-async function untilAborted (promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted()
-  let onAbort: (() => void) | undefined
-  try {
-    await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(signal.reason) }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })])
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-  }
-}
-
 export class OutboundChannel {
   private phase: Phase = 'idle'
   private stream?: Stream
@@ -76,6 +63,7 @@ export class OutboundChannel {
   /** Settles when the opening attempt has (either way); close() waits on it. */
   private opened: Promise<void> = Promise.resolve()
   private closeError?: GlueberryError
+  private closingPromise?: Promise<void>
   private readonly bytesPerSlot: number
   /** Payload bytes of `early`. */
   private earlyBytes = 0
@@ -145,31 +133,16 @@ export class OutboundChannel {
    */
   async close (signal?: AbortSignal): Promise<void> {
     if (this.phase === 'closed') return
-    this.closingPromise ??= signal === undefined ? this.closeWithin(CLOSE_TIMEOUT_MS) : this.drainAndClose(signal)
+    this.closingPromise ??= signal === undefined
+      ? withDeadline(CLOSE_TIMEOUT_MS, `close did not finish in ${CLOSE_TIMEOUT_MS} ms`, async (s) => { await this.drainAndClose(s) })
+      : this.drainAndClose(signal)
     await this.closingPromise
-  }
-
-  /**
-   * A timer cleared once the close is done, not AbortSignal.timeout(): that
-   * keeps its timer and the listeners libp2p adds to it alive for the whole
-   * timeout after every close (the handshake stream of every new peer).
-   */
-  private async closeWithin (ms: number): Promise<void> {
-    const timer = new AbortController()
-    const timeout = setTimeout(() => { timer.abort(new Error(`close did not finish in ${ms} ms`)) }, ms)
-    try {
-      await this.drainAndClose(timer.signal)
-    } finally {
-      clearTimeout(timeout)
-    }
   }
 
   /** Set once close() has begun: later messages belong on a new channel (which waits for this one). */
   get closing (): Promise<void> | undefined {
     return this.closingPromise
   }
-
-  private closingPromise?: Promise<void>
 
   private async drainAndClose (signal: AbortSignal): Promise<void> {
     try {

@@ -19,6 +19,7 @@ import { PlainFrameEncoder, RecordFrameEncoder } from './frame-encoders.js'
 import { FrameReader } from './frame-reader.js'
 import type { Deframer } from './frame-reader.js'
 import { OutboundChannel } from './outbound-channel.js'
+import { withDeadline } from '../deadline.js'
 import type { OpenedStream } from './outbound-channel.js'
 import type { PeerKeys, RecordOpener } from './ports.js'
 
@@ -395,22 +396,14 @@ export class StreamManager {
   }
 
   private async openStream (peer: string, name: string, signal: AbortSignal): Promise<OpenedStream> {
-    const { wire } = this.options
-    const protocolId = wire.protocolId(name)
-    // A timer cleared as soon as the stream is open, not AbortSignal.timeout():
-    // that one keeps its timer, the combined signal and the listeners libp2p
-    // put on it alive for the whole handshakeTimeout, on every stream.
-    const timer = new AbortController()
-    const timeout = setTimeout(() => { timer.abort(new Error(`stream '${name}' not open after ${this.options.handshakeTimeout} ms`)) }, this.options.handshakeTimeout)
-    try {
-      return await this.openStreamWithin(peer, name, protocolId, AbortSignal.any([signal, timer.signal]))
-    } finally {
-      clearTimeout(timeout)
-    }
+    const { handshakeTimeout } = this.options
+    return await withDeadline(handshakeTimeout, `stream '${name}' not open after ${handshakeTimeout} ms`,
+      async (deadline) => await this.openStreamWithin(peer, name, deadline), signal)
   }
 
-  private async openStreamWithin (peer: string, name: string, protocolId: string, deadline: AbortSignal): Promise<OpenedStream> {
+  private async openStreamWithin (peer: string, name: string, deadline: AbortSignal): Promise<OpenedStream> {
     const { wire } = this.options
+    const protocolId = wire.protocolId(name)
     const stream = await this.newStream(peer, name, protocolId, deadline)
     this.options.onStreamOpened?.(peer, name, 'outbound')
     if (name === HANDSHAKE_STREAM) return { stream, encoder: new PlainFrameEncoder() }

@@ -16,6 +16,7 @@
 import { Subject } from 'rxjs'
 import type { Observable, SchedulerLike, Subscription } from 'rxjs'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { aborted, withPeer } from '../connections/connect-errors.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import { ConnectionState } from '../types.js'
@@ -305,13 +306,4 @@ export class SimulatedConnections extends PeerRecords {
     this.timers.delete(peer)
     this.dialing.delete(peer)
   }
-}
-
-function aborted (peer: string, signal: AbortSignal): GlueberryError {
-  return new GlueberryError(ErrorCode.Aborted, `connect to ${peer} aborted`, { peer, cause: signal.reason })
-}
-
-function withPeer (error: GlueberryError, peer: string): GlueberryError {
-  if (error.peer !== undefined) return error
-  return new GlueberryError(error.code, error.message, { peer, cause: error.cause, retriable: error.retriable })
 }
