@@ -167,8 +167,12 @@ describe('Go defects, fixed', () => {
   })
 
   it('stale timers never act on a newer session of the same peer', () => {
-    // Session 1 arms a handshake timer, loses its connection, session 2 connects.
-    const results = run([{ type: 'connect' }, current.dialSucceeded(), { type: 'connectionLost' }, current.reconnectTimerFired(), current.dialSucceeded()])
+    // Session 1 arms a handshake timer, loses its connection (a failed
+    // handshake: cooldown, then a redial), session 2 connects.
+    const results = run([
+      { type: 'connect' }, current.dialSucceeded(), { type: 'connectionLost' }, current.cooldownEnded(),
+      current.reconnectTimerFired(), current.dialSucceeded()
+    ])
     const oldTimer = (results[1] as Result).record.generation
     const session2 = last(results).record
     expect(session2.state).toBe(Connected)
