@@ -45,13 +45,20 @@ export async function createHost (options: HostOptions): Promise<Host> {
     // stream. 2 MiB keeps the bound well inside and is ample on loopback/LAN.
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW } })],
     connectionGater: blacklistGater(options.isBlacklisted),
+    // Glueberry probes its peers' connections itself (connections/liveness.ts:
+    // a yamux ping, 7x cheaper than this monitor's stream per probe, and a
+    // bound that the `liveness` option sets).
+    connectionMonitor: { enabled: false },
     connectionManager: {
       maxConnections: options.maxConnections,
       maxParallelDials: 200,
       maxDialQueueLength: 2000,
       inboundConnectionThreshold: Math.max(100, options.maxConnections),
       maxIncomingPendingConnections: Math.max(100, options.maxConnections),
+      // dialTimeout means what it says: libp2p also cuts each address at its
+      // addressDialTimeout (6 s by default), which made a 20 s dialTimeout fail at 6 s.
       dialTimeout: options.dialTimeout,
+      addressDialTimeout: options.dialTimeout,
       // Glueberry owns reconnection (backoff, cooldown, address book); the
       // libp2p reconnect queue would redial behind its back.
       reconnectRetries: 0
