@@ -13,7 +13,7 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { defaultBackend } from '../crypto/default-backend.js'
-import { blacklistGater } from './gater.js'
+import { peerGater } from './gater.js'
 import type { IsBlacklisted } from './gater.js'
 import { noiseCrypto } from './noise-crypto.js'
 
@@ -21,6 +21,9 @@ export interface HostOptions {
   privateKey: PrivateKey
   listen: string[]
   isBlacklisted: IsBlacklisted
+  /** Inbound admission (the `inbound` policy); omitted: every peer that is not blacklisted. */
+  admitsInbound?: (peerId: string) => boolean
+  onRefused?: (peerId: string) => void
   maxConnections: number
   dialTimeout: number
 }
@@ -47,7 +50,11 @@ export async function createHost (options: HostOptions): Promise<Host> {
     // stream whose read buffer passes 4 MiB: a slow consumer would lose its
     // stream. 2 MiB keeps the bound well inside and is ample on loopback/LAN.
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW } })],
-    connectionGater: blacklistGater(options.isBlacklisted),
+    connectionGater: peerGater({
+      isBlacklisted: options.isBlacklisted,
+      ...(options.admitsInbound === undefined ? {} : { admitsInbound: options.admitsInbound }),
+      ...(options.onRefused === undefined ? {} : { onRefused: options.onRefused })
+    }),
     connectionManager: {
       maxConnections: options.maxConnections,
       maxParallelDials: 200,
