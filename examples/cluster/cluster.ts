@@ -1,8 +1,9 @@
 /**
  * A local glueberry cluster: N nodes on 127.0.0.1, each with its address book
  * in a temporary folder, connected in a full mesh and running the standard
- * handshake. Every node streams numbered messages to every peer it is
- * Established with; every node checks what it receives. A live view shows
+ * handshake, a few links at a time (mesh.ts). Once every link is
+ * Established, every node streams numbered messages to every peer it is
+ * Established with for the duration; every node checks what it receives. A live view shows
  * peers, states and rates; at the end (the duration, or Ctrl-C) the senders
  * stop, the cluster waits for what is in flight, stops every node, removes
  * the folder and prints a summary (or one JSON line with --json).

@@ -320,7 +320,13 @@ export class AddressBook {
     const pending = this.pendingLastSeen.get(id)
     if (pending !== undefined && pending >= now) return
     this.pendingLastSeen.set(id, now)
-    this.refreshView()
+    // Only this peer's entry changes: applying every pending time again and
+    // comparing every entry made each new connection cost O(book size).
+    const view = withLastSeen(this.view, new Map([[id, now]]))
+    if (view !== this.view) {
+      this.view = view
+      this.emitPeers()
+    }
     this.armTimer()
   }
 
@@ -467,7 +473,11 @@ export class AddressBook {
     const view = withLastSeen(this.stored, this.pendingLastSeen)
     const changed = !samePeers(this.view.peers, view.peers)
     this.view = view
-    if (changed) this.peersSubject.next(Object.freeze([...view.peers.values()].map(frozenEntry)))
+    if (changed) this.emitPeers()
+  }
+
+  private emitPeers (): void {
+    this.peersSubject.next(Object.freeze([...this.view.peers.values()].map(frozenEntry)))
   }
 
   private report (problems: readonly GlueberryError[]): void {
