@@ -46,6 +46,8 @@ export async function createCliNode (options: CliNodeOptions): Promise<CliNode> 
     dialTimeout: DIAL_TIMEOUT_MS,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     reconnect: { maxAttempts: 0 },
+    // `listen` accepts whoever dials it (it has no address book to check).
+    inbound: 'any',
     logger: options.verbose ? stderrLogger(options.io) : undefined
   })
   return { node, handshake }

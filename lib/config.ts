@@ -22,6 +22,16 @@ import type { HandshakeDriver } from './handshake/driver.js'
 /** What to do with an encrypted stream after a record fails to authenticate. */
 export type DecryptionErrorPolicy = 'drop' | 'reset'
 
+/**
+ * Which peers may connect to us. `'known'`: only peers in the address book
+ * (or being added to it); anyone else is refused by the connection gater as
+ * soon as Noise has proven its key, before any stream, and the refusal is
+ * reported on `errors$` (`PEER_NOT_FOUND`, rate-limited). `'any'`: every
+ * peer that is not blacklisted (a server that learns its peers from who
+ * dials it, such as `glueberry listen`).
+ */
+export type InboundPolicy = 'known' | 'any'
+
 export interface FlowOptions {
   /** Messages queued per (peer, stream) writer at which `send()` starts to wait. Default 1000. */
   high?: number
@@ -102,6 +112,8 @@ export interface NodeOptions {
   limits?: LimitOptions
   /** Default 'drop': report and keep reading. 'reset' resets the stream. */
   decryptionErrorPolicy?: DecryptionErrorPolicy
+  /** Which peers may connect to us. Default 'known': only address-book peers. See {@link InboundPolicy}. */
+  inbound?: InboundPolicy
   /** AEAD/KDF implementation. Default 'node' (node:crypto); 'noble' is the portable one. */
   crypto?: 'node' | 'noble'
 }
@@ -127,6 +139,7 @@ export interface ResolvedConfig {
   flow: Required<FlowOptions>
   limits: Required<LimitOptions>
   decryptionErrorPolicy: DecryptionErrorPolicy
+  inbound: InboundPolicy
   crypto: 'node' | 'noble'
 }
 
@@ -143,6 +156,7 @@ export const DEFAULTS = Object.freeze({
   flow: Object.freeze({ high: 1000, low: 100, highBytes: 16 * 1024 * 1024 }),
   limits: Object.freeze({ maxConnections: 1000, maxHeldStreamsPerPeer: 32, maxInboundStreams: 64, maxOutboundStreams: 64 }),
   decryptionErrorPolicy: 'drop' as DecryptionErrorPolicy,
+  inbound: 'known' as InboundPolicy,
   crypto: 'node' as const
 })
 
@@ -210,6 +224,8 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
 
   const policy = options.decryptionErrorPolicy ?? DEFAULTS.decryptionErrorPolicy
   if (policy !== 'drop' && policy !== 'reset') throw invalid(`decryptionErrorPolicy must be 'drop' or 'reset', got ${String(policy)}`)
+  const inbound = options.inbound ?? DEFAULTS.inbound
+  if (inbound !== 'known' && inbound !== 'any') throw invalid(`inbound must be 'known' or 'any', got ${String(inbound)}`)
   const crypto = options.crypto ?? DEFAULTS.crypto
   if (crypto !== 'node' && crypto !== 'noble') throw invalid(`crypto must be 'node' or 'noble', got ${String(crypto)}`)
 
@@ -235,6 +251,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
       maxOutboundStreams: positiveInt('limits.maxOutboundStreams', limits.maxOutboundStreams, DEFAULTS.limits.maxOutboundStreams)
     },
     decryptionErrorPolicy: policy,
+    inbound,
     crypto
   }
   if (privateKey !== undefined) config.privateKey = privateKey

@@ -24,6 +24,7 @@ import { StatsTracker } from './stats/tracker.js'
 import type { NodeStats, PeerStats } from './stats/tracker.js'
 import { createHost } from './host/libp2p.js'
 import { stopHost } from './host/stop-host.js'
+import { inboundAdmission } from './host/inbound-policy.js'
 import type { Host } from './host/libp2p.js'
 import { ConnectionManager } from './connections/manager.js'
 import { withPeer } from './connections/connect-errors.js'
@@ -53,12 +54,18 @@ export async function createNode (options: NodeOptions = {}): Promise<GlueberryN
   // Problems found while loading (a corrupt file) happen before anyone can
   // subscribe: the node replays them to every errors$ subscriber.
   const report = await book.open()
+  // Refused inbound peers (the `inbound` policy) are reported on errors$.
+  const refusals = new Subject<GlueberryError>()
   let host: Host
   try {
     host = await createHost({
       privateKey: identity.privateKey,
       listen: config.listen,
       isBlacklisted: (peer) => book.isBlacklisted(peer),
+      ...inboundAdmission(config.inbound, (peer) => book.expects(peer), (error) => {
+        config.logger.warn('inbound peer refused', { peer_id: error.peer, code: error.code })
+        refusals.next(error)
+      }),
       maxConnections: config.limits.maxConnections,
       dialTimeout: config.dialTimeout
     })
@@ -66,7 +73,7 @@ export async function createNode (options: NodeOptions = {}): Promise<GlueberryN
     await book.close()
     throw new GlueberryError(ErrorCode.InvalidConfig, `could not create the libp2p host: ${(err as Error).message}`, { cause: err })
   }
-  return new Node(config, identity, book, host, report.problems)
+  return new Node(config, identity, book, host, report.problems, refusals)
 }
 
 class Node implements GlueberryNode {
@@ -100,7 +107,8 @@ class Node implements GlueberryNode {
     private readonly identity: Identity,
     private readonly book: AddressBook,
     private readonly host: Host,
-    loadProblems: readonly GlueberryError[] = []
+    loadProblems: readonly GlueberryError[] = [],
+    private readonly refusals = new Subject<GlueberryError>()
   ) {
     this.peerId = identity.peerIdString
     this.backend = backendFor(config.crypto)
@@ -172,7 +180,7 @@ class Node implements GlueberryNode {
       }
     })
     this.events$ = this.connections.events$
-    this.errors$ = merge(from(loadProblems), this.errors, book.errors$)
+    this.errors$ = merge(from(loadProblems), this.errors, book.errors$, refusals)
     this.peers$ = book.peers$
     // Throttled, and on stop: one last snapshot and completion at once (a
     // trailing throttle window would otherwise hold completion for 250 ms).
@@ -271,6 +279,7 @@ class Node implements GlueberryNode {
     this.messages.complete()
     this.decryptionErrors.complete()
     this.errors.complete()
+    this.refusals.complete()
     this.stopNotice.next()
     this.stopNotice.complete()
     this.statsChanged.complete()

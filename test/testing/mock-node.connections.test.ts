@@ -1,7 +1,7 @@
 import { ErrorCode, GlueberryError } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'
 import type { ConnectionEvent } from '../../lib/types.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import type { MockNodeOptions } from '../../lib/testing/index.js'
 import { VirtualClock, record, recordingMetrics } from './helpers.js'
 
