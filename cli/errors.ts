@@ -26,8 +26,18 @@ export const ExitCode = {
   Handshake: 6,
   /** The node at the address is not the peer the multiaddr names. */
   PeerIdMismatch: 7,
-  /** Our input ended but the peer never confirmed it received everything. */
+  /** Both inputs ended but the peer, still connected, never confirmed it received everything. */
   Unconfirmed: 8,
+  /**
+   * The peer went away (disconnected, reset the stream) before the end of
+   * its data: what we wrote to stdout is incomplete.
+   */
+  Truncated: 9,
+  /**
+   * We have all the peer's data, but it went away (disconnected, reset the
+   * stream) before confirming ours: it may not have received everything.
+   */
+  Undelivered: 10,
   /** SIGINT (128 + 2). */
   Interrupted: 130,
   /** SIGTERM (128 + 15). */

@@ -64,9 +64,12 @@ export async function runSession (options: SessionOptions): Promise<number> {
     case 'complete':
       status(io, `done: ${totals}`)
       return ExitCode.Ok
-    case 'disconnected':
-      status(io, `peer disconnected: ${totals}`)
-      return ExitCode.Ok
+    case 'truncated':
+      throw new CliError(ExitCode.Truncated,
+        `${result.reason ?? 'the peer went away'} before the end of its data: the output is incomplete (${totals})`)
+    case 'undelivered':
+      throw new CliError(ExitCode.Undelivered,
+        `${result.reason ?? 'the peer went away'} before confirming it received our data; it may not have received everything (${totals})`)
     case 'unconfirmed': {
       const seconds = Math.round((options.lingerMs ?? DEFAULT_LINGER_MS) / 1000)
       throw new CliError(ExitCode.Unconfirmed,
