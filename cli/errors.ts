@@ -60,6 +60,8 @@ export class CliError extends Error {
 export interface ErrorContext {
   /** The multiaddr being dialled. */
   readonly address?: string
+  /** The dial's time limit (`--dial-timeout`), to say how long it waited. */
+  readonly dialTimeoutMs?: number
 }
 
 interface Mapping {
@@ -134,6 +136,11 @@ export function toCliError (err: unknown, context: ErrorContext = {}): CliError 
 // message, so the message is all there is to recognise it by.
 const IDENTITY_MISMATCH = /Payload identity key (\S+) does not match expected remote identity key (\S+)/
 
+// A dial cut by a deadline: AbortSignal.timeout's "The operation was aborted
+// due to timeout" (libp2p re-wraps it, keeping only the message), or the
+// library's own "dial ... timed out after N ms".
+const TIMED_OUT = /aborted due to timeout|timed out/i
+
 const LISTEN_ERRNO: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'no such address on this host',
@@ -180,7 +187,10 @@ function connectionFailure (err: GlueberryError, context: ErrorContext): CliErro
   const names = new Set(causes.map(c => c.name))
   let reason: string
   if (codes.has('ECONNREFUSED')) reason = `connection refused by ${where} (is a glueberry listener running there?)`
-  else if (names.has('TimeoutError') || codes.has('ETIMEDOUT')) reason = `connecting to ${where} timed out`
+  else if (names.has('TimeoutError') || codes.has('ETIMEDOUT') || causes.some(c => TIMED_OUT.test(c.message))) {
+    const after = context.dialTimeoutMs === undefined ? '' : ` after ${context.dialTimeoutMs / 1000} s`
+    reason = `connecting to ${where} timed out${after}`
+  }
   else if (codes.has('EHOSTUNREACH') || codes.has('ENETUNREACH')) reason = `${where} is unreachable`
   else if (names.has('EncryptionFailedError')) reason = `${where} did not complete the libp2p secure channel (is it a glueberry node?): ${rootMessage(causes)}`
   else reason = `could not connect to ${where}: ${rootMessage(causes)}`

@@ -64,6 +64,11 @@ export interface PipeOptions {
   /** Aborting it ends the session with the signal's reason. */
   readonly signal?: AbortSignal
   readonly lingerMs?: number
+  /**
+   * True once a stream of our name opened with the peer (see CliNode): a
+   * failure before that is reported as the peer not using our --stream.
+   */
+  readonly streamOpened?: () => boolean
 }
 
 export interface PipeResult {
@@ -191,10 +196,12 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
       if (reported.peer !== peerId || (reported.stream !== undefined && reported.stream !== stream)) return
       const error = innermost(reported)
       if (!PEER_GONE.has(error.code)) finish(error)
-      // Our stream failed while the connection is up, and the peer has never
-      // said anything on this stream name nor reset it: most likely it never
-      // accepted the stream (a different --stream).
-      else if (!heard && !isReset(reported) && node.state(peerId) === ConnectionState.Established) finish(streamFailed(peerId, stream, error))
+      // Our stream failed while the connection is up, and no stream of this
+      // name ever opened with the peer: most likely it does not use our
+      // --stream. Once one opened, a failure is a reset or a close.
+      else if (!heard && options.streamOpened?.() !== true && !isReset(reported) && node.state(peerId) === ConnectionState.Established) {
+        finish(streamFailed(peerId, stream, error))
+      }
       else stopped(lossReason(reported))
     })
     teardown.push(() => { failures.unsubscribe() })
