@@ -65,10 +65,11 @@ export async function createHost (options: HostOptions): Promise<Host> {
       maxDialQueueLength: 2000,
       inboundConnectionThreshold: Math.max(100, options.maxConnections),
       maxIncomingPendingConnections: Math.max(100, options.maxConnections),
-      // dialTimeout means what it says: libp2p also cuts each address at its
-      // addressDialTimeout (6 s by default), which made a 20 s dialTimeout fail at 6 s.
+      // dialTimeout means what it says. libp2p 3.2.0 (pinned, see package.json)
+      // bounds the whole dial with it; later 3.x also cut each address at an
+      // `addressDialTimeout` (6 s by default), which made a 20 s dialTimeout
+      // fail at 6 s: set that to the same value if libp2p is ever upgraded.
       dialTimeout: options.dialTimeout,
-      addressDialTimeout: options.dialTimeout,
       // Glueberry owns reconnection (backoff, cooldown, address book); the
       // libp2p reconnect queue would redial behind its back.
       reconnectRetries: 0
