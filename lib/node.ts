@@ -157,7 +157,8 @@ class Node implements GlueberryNode {
       liveness: config.liveness,
       logger,
       metrics,
-      isReconnectable: (peer) => this.statusValue === 'started' && this.book.has(peer) && !this.book.isBlacklisted(peer),
+      // A peer with no address can only dial us: redialling it would fail at once, for ever.
+      isReconnectable: (peer) => this.statusValue === 'started' && this.dialable(peer),
       isBlacklisted: (peer) => this.book.isBlacklisted(peer),
       addressesOf: (peer) => this.book.get(peer)?.multiaddrs ?? [],
       releasePeer: (peer, reason) => {
@@ -244,7 +245,7 @@ class Node implements GlueberryNode {
     this.config.logger.info('node started', { peer_id: this.peerId, listen_addrs: this.multiaddrs })
     if (this.config.handshake !== undefined) this.detachHandshake = this.config.handshake.attach(this)
     for (const entry of this.book.list()) {
-      if (!this.book.isBlacklisted(entry.peerId)) this.connections.autoConnect(entry.peerId)
+      if (this.dialable(entry.peerId)) this.connections.autoConnect(entry.peerId)
     }
   }
 
@@ -290,7 +291,7 @@ class Node implements GlueberryNode {
     this.assertUsable()
     await this.book.add(peerId, multiaddrs, metadata)
     this.config.logger.info('peer added', { peer_id: peerId })
-    if (this.statusValue === 'started') this.connections.autoConnect(peerId)
+    if (this.statusValue === 'started' && this.dialable(peerId)) this.connections.autoConnect(peerId)
   }
 
   async removePeer (peerId: string): Promise<void> {
@@ -495,6 +496,12 @@ class Node implements GlueberryNode {
     this.config.metrics.messageReceived(message.stream, message.data.byteLength)
     this.statsChanged.next(this.stats.revision)
     this.messages.next(message)
+  }
+
+  /** In the book, not blacklisted, with an address to dial: a peer added with none is accepted inbound only. */
+  private dialable (peer: string): boolean {
+    const entry = this.book.get(peer)
+    return entry !== undefined && entry.multiaddrs.length > 0 && !this.book.isBlacklisted(peer)
   }
 
   private countEstablished (): number {

@@ -23,6 +23,8 @@ async function main () {
       const t = setTimeout(() => reject(new Error('no message')), 10000)
       b.messages$.pipe(operators.onStream('handshake')).subscribe((m) => { clearTimeout(t); resolve(m) })
     })
+    // Known peers only (the default): each side has the other in its book.
+    await b.addPeer(a.peerId, a.multiaddrs)
     await a.addPeer(b.peerId, b.multiaddrs)
     await a.connect(b.peerId)
     if (a.state(b.peerId) !== ConnectionState.Connected) throw new Error(`state ${a.state(b.peerId)}`)

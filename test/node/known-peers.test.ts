@@ -14,7 +14,7 @@ describe("inbound policy: 'known' by default", () => {
     autoHandshake(strict, ['chat'])
     autoHandshake(stranger, ['chat'])
     const refused = firstValueFrom(strict.errors$.pipe(take(1), timeout(10_000)))
-    const connectedOnStrict = strict.events$.pipe(filter(e => e.peerId === stranger.peerId), toArray())
+    const connectedOnStrict = firstValueFrom(strict.events$.pipe(filter(e => e.peerId === stranger.peerId), toArray()))
 
     // The stranger dials; the strict node's gater refuses it once Noise has proven its key.
     await stranger.addPeer(strict.peerId, strict.multiaddrs)
@@ -30,7 +30,7 @@ describe("inbound policy: 'known' by default", () => {
 
     // The strict node never saw the stranger as a peer: no event, no message.
     await strict.stop()
-    expect(await firstValueFrom(connectedOnStrict)).toEqual([])
+    expect(await connectedOnStrict).toEqual([])
   }, 30_000)
 
   it('admits a peer that is in the address book, and one being added at the same moment', async () => {
@@ -45,6 +45,26 @@ describe("inbound policy: 'known' by default", () => {
     await waitForState(b, a.peerId, ConnectionState.Established, 20_000)
     await a.stop()
     expect(await errors).toEqual([])
+  }, 30_000)
+
+  it('a peer added with no address is admitted inbound, never dialled, and not redialled once it leaves', async () => {
+    const listener = await startNode({ inbound: 'known' })
+    const dialer = await startNode({ inbound: 'known' })
+    autoHandshake(listener, ['chat'])
+    autoHandshake(dialer, ['chat'])
+    const listenerSaw = firstValueFrom(listener.events$.pipe(filter(e => e.peerId === dialer.peerId), toArray()))
+    await listener.addPeer(dialer.peerId, [])
+    expect(listener.state(dialer.peerId)).toBe(ConnectionState.Disconnected)
+    await dialer.addPeer(listener.peerId, listener.multiaddrs)
+    await waitForState(listener, dialer.peerId, ConnectionState.Established, 20_000)
+    expect(listener.isOutbound(dialer.peerId)).toBe(false)
+    await dialer.stop()
+    await waitForState(listener, dialer.peerId, ConnectionState.Disconnected, 20_000)
+    await listener.stop()
+    // Nothing to dial: no Connecting, no Reconnecting, before or after.
+    expect((await listenerSaw).map(e => e.state)).toEqual([
+      ConnectionState.Connected, ConnectionState.Established, ConnectionState.Disconnected
+    ])
   }, 30_000)
 
   it("inbound: 'any' admits a peer it has never heard of", async () => {

@@ -108,6 +108,9 @@ async function main (): Promise<void> {
     const payload = new TextEncoder().encode('through the command bus')
     const firstMessage = firstValueFrom(bob.get(Inbox).messages$)
 
+    // Known peers only (the default): bob must know alice to accept her. With
+    // no address bob never dials her, so alice stays the dialer.
+    await bobNode.addPeer(aliceNode.peerId, [])
     await aliceNode.addPeer(bobNode.peerId, bobNode.multiaddrs)
     // The directories are fed only by PeerPresenceHandler (an @EventsHandler).
     const [aliceSeesBob, bobSeesAlice] = await within('PeerEstablishedEvent at both handlers', Promise.all([
