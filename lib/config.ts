@@ -32,6 +32,7 @@ export type DecryptionErrorPolicy = 'drop' | 'reset'
  */
 export type InboundPolicy = 'known' | 'any'
 
+/** Send-side watermarks of each (peer, stream) writer: the `flow` option. */
 export interface FlowOptions {
   /** Messages queued per (peer, stream) writer at which `send()` starts to wait. Default 1000. */
   high?: number
@@ -45,6 +46,7 @@ export interface FlowOptions {
   highBytes?: number
 }
 
+/** Resource limits: the `limits` option. */
 export interface LimitOptions {
   /** libp2p connection limit. Default 1000. */
   maxConnections?: number
@@ -56,16 +58,22 @@ export interface LimitOptions {
   maxOutboundStreams?: number
 }
 
+/**
+ * Options of `createNode`. Every one is optional; `undefined` means the
+ * default given here. Invalid values throw `INVALID_CONFIG` from createNode.
+ */
 export interface NodeOptions {
-  /** libp2p Ed25519 private key or a 32-byte Ed25519 seed. Generated when omitted. */
+  /** libp2p Ed25519 private key or a 32-byte Ed25519 seed. Default: a new key is generated (a new peer id per run). */
   privateKey?: PrivateKey | Uint8Array
   /** Listen multiaddrs. Default `['/ip4/127.0.0.1/tcp/0']`. */
   listen?: string[]
-  /** A JSON file path, a storage adapter, or omitted for an in-memory book. */
+  /** A JSON file path ({@link JsonFileStorage}), a storage adapter, or omitted for an in-memory book (default, {@link MemoryStorage}). */
   addressBook?: string | AddressBookStorage
-  /** Runs the handshake for every connected peer; omitted = application-controlled. */
+  /** Runs the handshake for every connected peer, e.g. `standardHandshake()`. Default: none, the application runs its own (application-controlled). */
   handshake?: HandshakeDriver
+  /** Where the node logs. Default {@link noopLogger} (nothing). */
   logger?: Logger
+  /** Where the node reports measurements. Default {@link noopMetrics} (nothing). */
   metrics?: Metrics
   /** Time from Connected to `finalizeHandshake` before the peer goes to Cooldown. Default 30 s. */
   handshakeTimeout?: number
@@ -107,8 +115,9 @@ export interface NodeOptions {
   maxStreamNameLength?: number
   /** Largest address-book metadata (sum of key and value bytes). Default 4096. */
   maxMetadataSize?: number
-  /** Send-side watermarks per (peer, stream). */
+  /** Send-side watermarks per (peer, stream). Defaults: high 1000 messages, low 100, highBytes 16 MiB. */
   flow?: FlowOptions
+  /** Connection and stream limits; defaults in {@link LimitOptions}. */
   limits?: LimitOptions
   /** Default 'drop': report and keep reading. 'reset' resets the stream. */
   decryptionErrorPolicy?: DecryptionErrorPolicy

@@ -6,50 +6,89 @@
  * @module
  */
 
-/** Stable error codes. Each one is produced somewhere in the library. */
+/**
+ * Stable error codes, the `code` of every {@link GlueberryError}. Each one is
+ * produced somewhere in the library; branch on them, never on messages.
+ */
 export const ErrorCode = {
   // configuration and lifecycle
+  /** An option or argument is invalid, or the node could not start with it (e.g. a listen address that cannot be bound). */
   InvalidConfig: 'INVALID_CONFIG',
+  /** The call needs a started node: call `start()` first. */
   NodeNotStarted: 'NODE_NOT_STARTED',
+  /** `start()` on a node that is already starting or started. */
   NodeAlreadyStarted: 'NODE_ALREADY_STARTED',
+  /** The node (or the address book) is stopped or closed; a stopped node cannot be restarted. */
   NodeStopped: 'NODE_STOPPED',
+  /** The call's AbortSignal fired; `cause` is the signal's reason. */
   Aborted: 'ABORTED',
   // keys and crypto
+  /** A key, seed or secret has the wrong type or length, or a record counter is out of range. */
   InvalidKey: 'INVALID_KEY',
+  /** An X25519 exchange gave the all-zero secret (a low-order public key). */
   LowOrderPoint: 'LOW_ORDER_POINT',
+  /** The public key given for a peer is not the key its peer id embeds. */
   PublicKeyMismatch: 'PUBLIC_KEY_MISMATCH',
+  /** A record did not authenticate (forged, tampered, replayed or reordered). */
   DecryptionFailed: 'DECRYPTION_FAILED',
+  /** A record counter reached 2^64 - 2: the stream must be re-established. */
   NonceExhausted: 'NONCE_EXHAUSTED',
+  /** A record cipher was used after `destroy()`. */
   SessionClosed: 'SESSION_CLOSED',
   // wire
+  /** A frame declared (or would need) more bytes than the limit. */
   FrameTooLarge: 'FRAME_TOO_LARGE',
+  /** A frame length prefix is not a minimal varint, or a stream ended inside a frame. */
   MalformedFrame: 'MALFORMED_FRAME',
+  /** A stream header is malformed. */
   InvalidHeader: 'INVALID_HEADER',
+  /** A stream header or an address-book file has a version this library does not speak. */
   UnsupportedVersion: 'UNSUPPORTED_VERSION',
+  /** A record body (or an input to the record operators) is not what it must be. */
   MalformedRecord: 'MALFORMED_RECORD',
   // messaging
+  /** A message is larger than `maxMessageSize`. */
   MessageTooLarge: 'MESSAGE_TOO_LARGE',
+  /** A stream name is empty, too long, not UTF-8, or reserved. */
   InvalidStreamName: 'INVALID_STREAM_NAME',
+  /** A send on a stream that the handshake did not prepare with this peer. */
   StreamNotPrepared: 'STREAM_NOT_PREPARED',
+  /** The stream closed or was reset while messages were queued. */
   StreamClosed: 'STREAM_CLOSED',
+  /** A send waited above the high watermark and its AbortSignal fired. */
   Backpressure: 'BACKPRESSURE',
   // peers, address book and connections
+  /** Not a peer id (or the node's own where another peer is needed). */
   InvalidPeerId: 'INVALID_PEER_ID',
+  /** Not a multiaddr, or a `/p2p/` part that names another peer. */
   InvalidMultiaddr: 'INVALID_MULTIADDR',
+  /** The peer is not in the address book. */
   PeerNotFound: 'PEER_NOT_FOUND',
+  /** The peer is blacklisted. */
   PeerBlacklisted: 'PEER_BLACKLISTED',
+  /** Peer metadata or a ban reason is above `maxMetadataBytes`. */
   MetadataTooLarge: 'METADATA_TOO_LARGE',
+  /** Stored address-book data failed validation (see {@link AddressBookCorruptError}). */
   AddressBookCorrupt: 'ADDRESS_BOOK_CORRUPT',
+  /** Reading or writing the address book failed; `cause` is the original error. */
   StorageFailed: 'STORAGE_FAILED',
+  /** The peer is not connected (or not established, for a send). */
   NotConnected: 'NOT_CONNECTED',
+  /** Dialling the peer failed or timed out. */
   ConnectionFailed: 'CONNECTION_FAILED',
+  /** The peer is in cooldown after a failed handshake. */
   InCooldown: 'IN_COOLDOWN',
+  /** A connection state transition that the state machine does not allow. */
   InvalidTransition: 'INVALID_TRANSITION',
+  /** The handshake did not finish within `handshakeTimeout`. */
   HandshakeTimeout: 'HANDSHAKE_TIMEOUT',
+  /** The handshake was refused or called out of order. */
   HandshakeFailed: 'HANDSHAKE_FAILED',
+  /** The peer's protocol version is not compatible with ours. */
   VersionMismatch: 'VERSION_MISMATCH'
 } as const
 
+/** One of the string values of {@link ErrorCode}, e.g. `'NOT_CONNECTED'`. */
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode]
 
 /**
@@ -84,6 +123,7 @@ const RETRIABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.StorageFailed
 ])
 
+/** The optional fields of a {@link GlueberryError}. */
 export interface GlueberryErrorOptions {
   /** The remote peer the failure concerns, as a string peer id. */
   peer?: string
@@ -101,12 +141,24 @@ export interface GlueberryErrorOptions {
  */
 export class GlueberryError extends Error {
   static override readonly name = 'GlueberryError'
+  /** `'GlueberryError'` (or the subclass's name). */
   override readonly name: string = 'GlueberryError'
+  /** What went wrong, stable across versions. */
   readonly code: ErrorCode
+  /** The remote peer the failure concerns, as a string peer id. */
   readonly peer?: string
+  /** The logical stream name the failure concerns. */
   readonly stream?: string
+  /** Whether the same call may succeed later (by default from the code). */
   readonly retriable: boolean
 
+  /**
+   * Makes an error; `retriable` defaults from the code.
+   *
+   * @param code The stable code.
+   * @param message For humans; may change between versions.
+   * @param options Peer, stream, retriability override and cause.
+   */
   constructor (code: ErrorCode, message: string, options: GlueberryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
@@ -120,6 +172,7 @@ export class GlueberryError extends Error {
     return PERMANENT_CODES.has(this.code)
   }
 
+  /** The fields worth logging (no stack, no cause). */
   toJSON (): Record<string, unknown> {
     return {
       name: this.name,

@@ -12,11 +12,17 @@
  */
 import type { IncomingMessage } from './types.js'
 
+/**
+ * Pauses and resumes the libp2p stream a message came from (`flowOf(message)`):
+ * while paused, nothing more is read, the sender's window fills and its
+ * `send()` waits. Nothing is dropped.
+ */
 export interface FlowHandle {
   /** Identifies the source: one per (peer, inbound stream). */
   readonly key: string
   /** Ref-counted: every pause needs one resume. */
   pause (): void
+  /** Undoes one `pause()`; reading goes on when every pause is undone. */
   resume (): void
 }
 

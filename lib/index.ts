@@ -9,7 +9,7 @@
  * node.messages$.subscribe(m => console.log(m.peerId, m.stream, m.data))
  * ```
  *
- * @packageDocumentation
+ * @module glueberry
  */
 // Must run before any libp2p code runs: Node 20 lacks Promise.withResolvers.
 import './polyfill.js'
@@ -33,9 +33,9 @@ export type { HandshakeDriver } from './handshake/driver.js'
 export { noopLogger, consoleLogger } from './observability/logger.js'
 export { pinoLogger } from './observability/pino.js'
 export type { PinoLike, PinoLogFn } from './observability/pino.js'
-export type { Logger, LogFields, LogLevel } from './observability/logger.js'
+export type { Logger, LogFields, LogLevel, ConsoleLike } from './observability/logger.js'
 export { noopMetrics } from './observability/metrics.js'
-export type { Metrics } from './observability/metrics.js'
+export type { Metrics, Direction, AttemptResult, HandshakeResult } from './observability/metrics.js'
 export { flowOf } from './flow.js'
 export type { FlowHandle } from './flow.js'
 export { publicKeyMatchesPeerId } from './crypto/index.js'

@@ -12,16 +12,26 @@
  */
 import { ErrorCode, GlueberryError } from './errors.js'
 
+/** A protocol version, `major.minor.patch`. */
 export interface ProtocolVersion {
+  /** Incompatible wire changes; part of every protocol id. */
   readonly major: number
+  /** Compatible additions: a peer accepts an older minor, not a newer one. */
   readonly minor: number
+  /** Fixes; never affects compatibility. */
   readonly patch: number
 }
 
+/** The protocol version this library speaks: 2.0.0. */
 export const CURRENT_VERSION: ProtocolVersion = Object.freeze({ major: 2, minor: 0, patch: 0 })
 
 const PART = /^(0|[1-9]\d{0,8})$/
 
+/**
+ * Parses `'major.minor.patch'` (decimal, no leading zeros, no extras).
+ *
+ * @throws {GlueberryError} `VERSION_MISMATCH` for anything else.
+ */
 export function parseVersion (text: string): ProtocolVersion {
   const parts = typeof text === 'string' ? text.trim().split('.') : []
   if (parts.length !== 3 || !parts.every(p => PART.test(p))) {
@@ -31,6 +41,7 @@ export function parseVersion (text: string): ProtocolVersion {
   return Object.freeze({ major, minor, patch })
 }
 
+/** `'major.minor.patch'`. */
 export function formatVersion (v: ProtocolVersion): string {
   return `${v.major}.${v.minor}.${v.patch}`
 }

@@ -7,13 +7,14 @@ import type { FlowHandle } from '../lib/flow.js'
 /** What to do when a source that cannot be paused outruns `maxBuffer`. */
 export type OverflowPolicy = 'error' | 'drop-oldest' | 'drop-newest'
 
+/** Options of {@link backpressure}. */
 export interface BackpressureOptions<T, R> {
   /**
    * The work done for each item, at most `concurrency` at a time (like
    * `concatMap`/`mergeMap`). Items waiting AND items being processed count
    * as pending, which is what makes the watermarks mean "the consumer is
    * behind". Without it, the consumer is the downstream subscriber and an
-   * item is done when its synchronous `next` returns.
+   * item is done when its synchronous `next` returns. Default: none.
    */
   process?: (item: T, index: number) => ObservableInput<R>
   /** Items processed at once. Default 1 (order kept, as `concatMap`). */
@@ -22,7 +23,7 @@ export interface BackpressureOptions<T, R> {
   maxBuffer?: number
   /** Past `maxBuffer`: fail with BACKPRESSURE (default), or drop and report. */
   overflow?: OverflowPolicy
-  /** Called with every item an overflow policy dropped. */
+  /** Called with every item an overflow policy dropped. Default: none. */
   onDrop?: (item: T) => void
 }
 

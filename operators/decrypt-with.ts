@@ -42,7 +42,8 @@ export interface DecryptWithOptions {
    * than a tag), MalformedRecord when an authenticated body does not split
    * into messages or the input is not a Uint8Array. `count` is the number of
    * failed records so far on this subscription, this one included (1 for the
-   * first). A throw from it errors the output with that error.
+   * first). A throw from it errors the output with that error. Default: none
+   * (failures are only counted by the policy).
    */
   onError?: (error: GlueberryError, count: number) => void
 }
@@ -64,7 +65,7 @@ export interface DecryptWithOptions {
  * ```
  *
  * Each input is ONE sealed record, `ciphertext || tag`, WITHOUT its frame's
- * length prefix: deframe the byte stream first (a {@link FrameDecoder}, e.g.
+ * length prefix: deframe the byte stream first (a {@link glueberry!FrameDecoder}, e.g.
  * `mergeMap(chunk => decoder.push(chunk))`). The record is opened with the
  * next counter value of `opener`, and its body is split into messages
  * (`splitRecordBody`), emitted in order as views of the opened body.

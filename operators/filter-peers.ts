@@ -19,7 +19,10 @@ import type { MonoTypeOperatorFunction } from 'rxjs'
  * node.events$.pipe(filterPeers(id => id.startsWith('12D3'))).subscribe(log)
  * ```
  */
-export function filterPeers<T extends { readonly peerId: string }> (peers: Iterable<string> | ((peerId: string) => boolean)): MonoTypeOperatorFunction<T> {
+export function filterPeers<T extends {
+  /** The peer an item concerns (events, messages, states all have one). */
+  readonly peerId: string
+}> (peers: Iterable<string> | ((peerId: string) => boolean)): MonoTypeOperatorFunction<T> {
   if (typeof peers === 'function') return filter((item: T) => peers(item.peerId))
   const wanted = new Set(peers)
   return filter((item: T) => wanted.has(item.peerId))

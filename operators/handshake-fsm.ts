@@ -17,12 +17,26 @@ export type HandshakeMessageKind = 'request' | 'response' | 'finalize'
 
 /** One state of a peer's handshake, as `handshakeFsm` emits it. */
 export type HandshakeState =
-  | { readonly peerId: string, readonly state: Exclude<HandshakePhase, 'Failed'> }
-  | { readonly peerId: string, readonly state: 'Failed', readonly error: GlueberryError }
+  | {
+    /** The peer. */
+    readonly peerId: string
+    /** The phase reached. */
+    readonly state: Exclude<HandshakePhase, 'Failed'>
+  }
+  | {
+    /** The peer. */
+    readonly peerId: string
+    /** Failed: final. */
+    readonly state: 'Failed'
+    /** Why it failed. */
+    readonly error: GlueberryError
+  }
 
 /** What the peer's response grants: its key (checked against its id by prepareStreams) and our streams to prepare. */
 export interface AcceptedResponse {
+  /** The peer's 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array
+  /** The encrypted streams to prepare with the peer. */
   readonly streams: readonly string[]
 }
 

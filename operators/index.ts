@@ -1,7 +1,7 @@
 /**
  * glueberry/operators: RxJS operators for glueberry pipelines, one per module.
  *
- * @packageDocumentation
+ * @module glueberry/operators
  */
 export { onStream } from './on-stream.js'
 export { filterPeers } from './filter-peers.js'

@@ -228,7 +228,7 @@ export async function runConnect (options: NetBenchOptions, overrides: ConnectOv
   return cells
 }
 
-/** The cells as a Markdown table, with glueberry against the DESIGN target (<= 2x raw libp2p). */
+/** The cells as a Markdown table, with glueberry against the design target (<= 2x raw libp2p). */
 export function formatConnect (cells: readonly ConnectCell[]): string {
   const ms = (values: readonly number[]): string => values.map((v) => v.toFixed(2)).join(' / ')
   const libp2p = cells.find((c) => c.contender === 'libp2p')

@@ -22,7 +22,7 @@
  * repeated GC; then the measured peers connect, go idle, and the figures are
  * read again the same way. The cell's figure is the growth divided by the
  * number of measured peers. RSS after GC still holds pages the allocator has
- * not returned, so it is the noisier of the two; heap is what the DESIGN
+ * not returned, so it is the noisier of the two; heap is what the design
  * target (heap per glueberry peer <= raw libp2p connection + 20 KiB) is about.
  *
  * `--heap-snapshots <dir>` (or `heapSnapshotDir`) also writes a V8 heap
@@ -321,7 +321,7 @@ export async function runMemory (options: NetBenchOptions, overrides: MemoryOver
   return cells
 }
 
-/** The cells as a Markdown table, with glueberry against the DESIGN target (heap <= raw libp2p + 20 KiB). */
+/** The cells as a Markdown table, with glueberry against the design target (heap <= raw libp2p + 20 KiB). */
 export function formatMemory (cells: readonly MemoryCell[]): string {
   const kib = (values: readonly number[]): string => values.map((v) => v.toFixed(1)).join(' / ')
   const libp2p = cells.find((c) => c.contender === 'libp2p')

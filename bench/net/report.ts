@@ -48,7 +48,7 @@ export interface LatestDocument extends NetFigures {
   run: LatestRun
   /** What the numbers are. */
   units: Readonly<Record<'throughput' | 'rtt' | 'connect' | 'memory', string>>
-  /** DESIGN.md's targets, evaluated from the figures above. */
+  /** The project's performance targets (bench/net/targets.ts), evaluated from the figures above. */
   targets: TargetResult[]
   /** The in-memory suites (crypto, paths), when the run took them. */
   foundation?: FoundationFigures
@@ -210,7 +210,7 @@ export function targetsSection (targets: readonly TargetResult[], level = 2): st
   return [
     heading(level, 'Targets'),
     '',
-    `DESIGN.md's targets, glueberry against raw libp2p measured in the same run (medians): ${met} of ${targets.length} met.`,
+    `The performance targets (bench/net/targets.ts), glueberry against raw libp2p measured in the same run (medians): ${met} of ${targets.length} met.`,
     'Throughput and round trips are judged per placement; connect and memory are measured once.',
     '',
     table(['figure', 'placement', 'target', 'glueberry', 'raw libp2p', 'glueberry vs libp2p', 'result'], rows),

@@ -1,5 +1,5 @@
 /**
- * The performance targets of DESIGN.md ("Targets"), evaluated from one run's
+ * The project's performance targets (set in its design, listed here in full), evaluated from one run's
  * figures: glueberry against raw libp2p measured side by side, per placement
  * where the figure has one. Pure.
  *
@@ -30,7 +30,7 @@ export type TargetRule =
 
 export interface TargetSpec {
   id: TargetId
-  /** The figure, as DESIGN.md names it. */
+  /** The figure, as the target names it. */
   figure: string
   /** The target, in words. */
   target: string
@@ -66,7 +66,7 @@ export interface TargetResult {
 /**
  * Relative slack on the comparison. The figures are floating-point medians
  * (MB/s is messages/s x size / 1e6), so a figure exactly at its bound can land
- * a rounding error either side of it; the bound counts as met, as DESIGN.md's
+ * a rounding error either side of it; the bound counts as met, as the targets'
  * ">=" and "<=" say.
  */
 const TOLERANCE = 1e-9
@@ -106,7 +106,7 @@ function throughputPick (size: number, what: 'messagesPerSec' | 'mbPerSec'): Tar
     figures.throughput.find((f) => f.contender === contender && f.placement === placement && f.size === size)?.[what].median
 }
 
-/** DESIGN.md's targets, in its order. */
+/** The targets, in the design's order. */
 export const TARGETS: readonly TargetSpec[] = [
   {
     id: 'msgs-64b',

@@ -37,13 +37,17 @@ export const HKDF_SHA256_MAX_LENGTH = 255 * SHA256_LENGTH
  * (node); callers must treat them as read-only.
  */
 export interface SealedRecord {
+  /** As long as the plaintext. */
   readonly ciphertext: Uint8Array
+  /** The 16-byte Poly1305 tag. */
   readonly tag: Uint8Array
 }
 
 /** A raw X25519 key pair (32-byte little-endian scalar and u-coordinate). */
 export interface X25519KeyPair {
+  /** The 32-byte scalar. */
   readonly privateKey: Uint8Array
+  /** The 32-byte u-coordinate. */
   readonly publicKey: Uint8Array
 }
 
@@ -54,6 +58,7 @@ export interface X25519KeyPair {
  * when a sealed record does not authenticate or is shorter than a tag.
  */
 export interface CryptoBackend {
+  /** `'node'` (node:crypto) or `'noble'` (pure JavaScript). */
   readonly name: 'node' | 'noble'
 
   /**

@@ -10,6 +10,7 @@ import type { CryptoBackend } from './backend.js'
 import { nobleBackend } from './noble-backend.js'
 import { nodeBackend, nodeCryptoAvailable } from './node-backend.js'
 
+/** The name of a crypto backend: `'node'` (node:crypto) or `'noble'` (pure JavaScript, byte-identical). */
 export type BackendName = CryptoBackend['name']
 
 let chosen: CryptoBackend | undefined

@@ -70,8 +70,9 @@ function checkCounter (counter: bigint): void {
   }
 }
 
+/** Options of the record cipher constructors. */
 export interface RecordCipherOptions {
-  /** Defaults to {@link defaultBackend}. */
+  /** The primitives. Default: node:crypto when it has ChaCha20-Poly1305, noble otherwise. */
   backend?: CryptoBackend
 }
 

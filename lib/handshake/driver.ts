@@ -9,6 +9,10 @@ import type { Observable } from 'rxjs'
 import type { GlueberryNode } from '../api.js'
 import type { GlueberryError } from '../errors.js'
 
+/**
+ * A ready-made handshake, passed as the `handshake` option of createNode:
+ * `standardHandshake()` or your own (see `handshakeFsm`).
+ */
 export interface HandshakeDriver {
   /** Streams the driver will prepare: the node registers their protocols when it starts. */
   readonly streams: readonly string[]

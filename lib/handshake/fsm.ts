@@ -31,14 +31,21 @@ import { ErrorCode, GlueberryError } from '../errors.js'
 
 /** The phases of a handshake, in order; `Complete` and `Failed` are final. */
 export const HandshakePhase = {
+  /** Nothing sent yet. */
   Init: 'Init',
+  /** Our request is sent; waiting for the peer's response. */
   SentRequest: 'SentRequest',
+  /** The peer's response was accepted and our streams are prepared (phase 1). */
   ReceivedResponse: 'ReceivedResponse',
+  /** Our finalize is sent; waiting for the peer's. */
   SentFinalize: 'SentFinalize',
+  /** Both sides finalized: the peer is Established. Final. */
   Complete: 'Complete',
+  /** The handshake failed (see the state's `error`). Final. */
   Failed: 'Failed'
 } as const
 
+/** One of the values of {@link HandshakePhase}. */
 export type HandshakePhase = typeof HandshakePhase[keyof typeof HandshakePhase]
 
 /** Everything the machine knows about one peer's handshake. */

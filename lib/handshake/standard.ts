@@ -46,6 +46,7 @@ import type { HandshakeDriver } from './driver.js'
 import { MessageType, decodeHandshakeMessage, encodeHandshakeMessage } from './codec.js'
 import type { HandshakeMessage } from './codec.js'
 
+/** Options of {@link standardHandshake}. */
 export interface StandardHandshakeOptions {
   /** The encrypted streams to prepare with every peer (registered by the node at start). */
   streams: readonly string[]
@@ -59,6 +60,7 @@ export interface StandardHandshakeOptions {
   scheduler?: SchedulerLike
 }
 
+/** The driver `standardHandshake()` returns: pass it as the `handshake` option, and watch its failures. */
 export interface StandardHandshake extends HandshakeDriver {
   /** Hot: every failed handshake, with `peer` set. Completes when the node stops. */
   readonly failures$: Observable<GlueberryError>

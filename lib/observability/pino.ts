@@ -25,9 +25,13 @@ export type PinoLogFn = (obj: object, msg?: string) => void
 
 /** The part of a pino logger the adapter needs. A real `pino.Logger` is one. */
 export interface PinoLike {
+  /** pino's `debug`. */
   debug: PinoLogFn
+  /** pino's `info`. */
   info: PinoLogFn
+  /** pino's `warn`. */
   warn: PinoLogFn
+  /** pino's `error`. */
   error: PinoLogFn
 }
 

@@ -30,7 +30,7 @@
  * `pending_messages` gauge is a level, not a count: its `(other)` series
  * holds the last value set for any of the overflowed streams.
  *
- * @packageDocumentation
+ * @module glueberry/prometheus
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { ErrorCode, GlueberryError } from '../errors.js'

@@ -27,6 +27,7 @@ import type { AddressBookStorage, BlacklistEntry, Mutation, PeerEntry, Snapshot,
 import { emptySnapshot } from './types.js'
 import { canonicalMultiaddrs, canonicalPeerId, checkedMetadata, checkedPublicKey, tryCanonicalPeerId, utf8Length } from './validate.js'
 
+/** Options of the {@link AddressBook} constructor. */
 export interface AddressBookOptions {
   /** Largest metadata (and ban reason), in UTF-8 bytes of keys plus values. Default 4096. */
   maxMetadataBytes?: number
@@ -38,7 +39,9 @@ export interface AddressBookOptions {
 
 /** What `open()` and `reload()` found. */
 export interface LoadReport {
+  /** Entries in the book. */
   readonly peers: number
+  /** Bans in the book. */
   readonly blacklisted: number
   /** Problems found in the stored data that had not been reported before (also sent on `errors$`). */
   readonly problems: readonly GlueberryError[]
@@ -74,6 +77,12 @@ function unref (timer: unknown): void {
   if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref()
 }
 
+/**
+ * The address book on its own: entries and bans in a storage adapter, with
+ * validation, copies in and out, batched LastSeen writes and corruption
+ * handling. A node keeps one (the `addressBook` option); use this class for
+ * tools that read or edit a book while no node runs. See docs/ADDRESS_BOOK.md.
+ */
 export class AddressBook {
   /**
    * The current list of entries on subscribe, then the new list after every
@@ -110,6 +119,13 @@ export class AddressBook {
   private closed = false
   private timer?: ReturnType<typeof setTimeout>
 
+  /**
+   * A book in `storage`; nothing is read until `open()` (or the first change).
+   *
+   * @param storage Where the book lives ({@link JsonFileStorage}, {@link MemoryStorage} or your own).
+   * @param options Limits, LastSeen batching and clock.
+   * @throws {GlueberryError} `INVALID_CONFIG` for a storage without load/update/close or a bad option.
+   */
   constructor (storage: AddressBookStorage, options: AddressBookOptions = {}) {
     if (typeof storage !== 'object' || storage === null || typeof storage.load !== 'function' ||
         typeof storage.update !== 'function' || typeof storage.close !== 'function') {

@@ -7,15 +7,21 @@
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
 
+/** The optional fields of an {@link AddressBookCorruptError}. */
 export interface AddressBookCorruptErrorOptions {
+  /** The peer whose entry is corrupt, when one is. */
   peer?: string
+  /** Where the original bytes were copied. */
   backupPath?: string
+  /** For a refused write: the problems behind the refusal. */
   problems?: readonly GlueberryError[]
+  /** The underlying error. */
   cause?: unknown
 }
 
 /** Code {@link ErrorCode.AddressBookCorrupt}: stored data failed validation. */
 export class AddressBookCorruptError extends GlueberryError {
+  /** `'AddressBookCorruptError'`. */
   override readonly name: string = 'AddressBookCorruptError'
   /** Where the original bytes were copied before anything else happened. */
   readonly backupPath?: string
@@ -25,6 +31,12 @@ export class AddressBookCorruptError extends GlueberryError {
    */
   readonly problems: readonly GlueberryError[]
 
+  /**
+   * Makes an error of code `ADDRESS_BOOK_CORRUPT`.
+   *
+   * @param message For humans.
+   * @param options Peer, backup path, problems and cause.
+   */
   constructor (message: string, options: AddressBookCorruptErrorOptions = {}) {
     const base: { peer?: string, cause?: unknown } = {}
     if (options.peer !== undefined) base.peer = options.peer

@@ -38,6 +38,7 @@ import { bytesEqual } from './validate.js'
 /** What happens after corrupt content was backed up and reported. */
 export type CorruptPolicy = 'quarantine' | 'recover'
 
+/** Options of the {@link JsonFileStorage} constructor. */
 export interface JsonFileStorageOptions {
   /**
    * `'quarantine'` (default): the salvaged book can be read, but writes fail
@@ -92,6 +93,13 @@ export class JsonFileStorage implements AddressBookStorage {
   private corrupt?: { readonly bytes: Uint8Array, readonly backupPath: string }
   private acknowledged = false
 
+  /**
+   * A book in a JSON file.
+   *
+   * @param path The JSON file (created with its directory on the first write).
+   * @param options Corruption policy and cross-process lock settings.
+   * @throws {GlueberryError} `INVALID_CONFIG` for an empty path or a bad option.
+   */
   constructor (path: string, options: JsonFileStorageOptions = {}) {
     if (typeof path !== 'string' || path.length === 0) {
       throw new GlueberryError(ErrorCode.InvalidConfig, 'address book path must be a non-empty string')
@@ -127,6 +135,7 @@ export class JsonFileStorage implements AddressBookStorage {
     if (this.corrupt !== undefined) this.acknowledged = true
   }
 
+  /** Reads and validates the file (a missing file is an empty book). */
   async load (): Promise<StorageResult> {
     return await this.serial(async () => {
       const { snapshot, problems } = await this.interpret(await this.read())
@@ -134,6 +143,7 @@ export class JsonFileStorage implements AddressBookStorage {
     })
   }
 
+  /** Under the cross-process lock: re-reads the file, applies `mutate`, writes atomically. */
   async update (mutate: Mutation): Promise<StorageResult> {
     return await this.serial(async () => {
       await this.ensureDirectory()

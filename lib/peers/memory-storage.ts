@@ -14,7 +14,11 @@ export class MemoryStorage implements AddressBookStorage {
   private snapshot: Snapshot
   private closed = false
 
-  /** @param initial contents to start with; copied. */
+  /**
+   * A book in memory, empty or with the given contents.
+   *
+   * @param initial contents to start with; copied.
+   */
   constructor (initial?: Snapshot) {
     this.snapshot = initial === undefined
       ? emptySnapshot()
@@ -24,11 +28,13 @@ export class MemoryStorage implements AddressBookStorage {
         }
   }
 
+  /** The book as it is now. */
   async load (): Promise<StorageResult> {
     if (this.closed) throw closedError('memory storage')
     return { snapshot: this.snapshot, problems: [] }
   }
 
+  /** Applies `mutate` to the book as it is now. */
   async update (mutate: Mutation): Promise<StorageResult> {
     if (this.closed) throw closedError('memory storage')
     this.snapshot = mutate(this.snapshot)

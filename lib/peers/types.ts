@@ -19,9 +19,11 @@ export interface PeerEntry {
   multiaddrs: string[]
   /** The peer's 32-byte Ed25519 public key, once known (set after the handshake). */
   publicKey?: Uint8Array
+  /** The application's strings about the peer (at most `maxMetadataBytes` as JSON; default `{}`). */
   metadata: Record<string, string>
   /** Last successful connection, when there was one. */
   lastSeen?: number
+  /** When the entry was first added. */
   createdAt: number
   /** Last change made through the API (`add`, `setPublicKey`); `lastSeen` does not count. */
   updatedAt: number
@@ -32,14 +34,19 @@ export interface PeerEntry {
  * be banned, and removing an entry does not lift its ban.
  */
 export interface BlacklistEntry {
+  /** The banned peer, canonical string form. */
   peerId: string
+  /** When it was first banned (re-banning keeps it), ms since the epoch. */
   since: number
+  /** Why, as given to `blacklist()`. */
   reason?: string
 }
 
 /** The whole book at one moment. Never mutated: mutations return a new one. */
 export interface Snapshot {
+  /** The entries, by canonical peer id. */
   readonly peers: ReadonlyMap<string, PeerEntry>
+  /** The bans, by canonical peer id. */
   readonly blacklist: ReadonlyMap<string, BlacklistEntry>
 }
 
@@ -69,7 +76,9 @@ export interface StorageResult {
  * share one storage without losing each other's changes.
  */
 export interface AddressBookStorage {
+  /** Reads the book as stored now. */
   load (): Promise<StorageResult>
+  /** Applies `mutate` to the book as stored now and stores the result atomically. */
   update (mutate: Mutation): Promise<StorageResult>
   /** Releases everything the storage holds. Later calls fail. Idempotent. */
   close (): Promise<void>

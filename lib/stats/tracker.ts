@@ -7,47 +7,77 @@
  * @module
  */
 
+/** Counters of one stream with one peer. Times are ms since the epoch. */
 export interface StreamStats {
+  /** The stream name. */
   readonly name: string
+  /** Messages accepted by `send()` on this stream. */
   readonly messagesSent: number
+  /** Messages received on this stream. */
   readonly messagesReceived: number
+  /** Payload bytes sent (without framing or encryption overhead). */
   readonly bytesSent: number
+  /** Payload bytes received. */
   readonly bytesReceived: number
+  /** When the last message was sent. */
   readonly lastSentAt?: number
+  /** When the last message was received. */
   readonly lastReceivedAt?: number
 }
 
+/** Counters of one peer (`node.peerStats(peerId)`). Times are ms since the epoch. */
 export interface PeerStats {
+  /** The peer's id. */
   readonly peerId: string
+  /** Whether the peer is connected now. */
   readonly connected: boolean
+  /** Direction of the current (or last) connection: true when this node dialled. */
   readonly outbound: boolean
   /** When the current connection reached Connected (epoch ms). */
   readonly connectedAt?: number
   /** Milliseconds connected over all past and the current connection. */
   readonly totalConnectTime: number
+  /** Messages accepted by `send()` for this peer, all streams. */
   readonly messagesSent: number
+  /** Messages received from this peer, all streams. */
   readonly messagesReceived: number
+  /** Payload bytes sent to this peer. */
   readonly bytesSent: number
+  /** Payload bytes received from this peer. */
   readonly bytesReceived: number
+  /** When the last message was sent to this peer. */
   readonly lastSentAt?: number
+  /** When the last message was received from this peer. */
   readonly lastReceivedAt?: number
+  /** When the last message either way was sent or received. */
   readonly lastMessageAt?: number
   /** Connections that reached Connected. */
   readonly connectionCount: number
   /** Dials that failed and handshakes that timed out. */
   readonly failureCount: number
+  /** Per-stream counters, by stream name. */
   readonly streams: Readonly<Record<string, StreamStats>>
 }
 
+/** Node-wide totals (`node.stats$`). */
 export interface NodeStats {
+  /** Peers the node keeps statistics for (every peer it connected to, failed to reach or exchanged messages with). */
   readonly peers: number
+  /** Peers connected now (Connected or Established). */
   readonly connected: number
+  /** Peers Established now. */
   readonly established: number
+  /** Messages accepted by `send()`, all peers. */
   readonly messagesSent: number
+  /** Messages received, all peers. */
   readonly messagesReceived: number
+  /** Payload bytes sent, all peers. */
   readonly bytesSent: number
+  /** Payload bytes received, all peers. */
   readonly bytesReceived: number
+  /** Records that failed to authenticate, all peers. */
   readonly decryptionErrors: number
+  /** When the totals were taken, in ms since the epoch. */
   readonly at: number
 }
 

@@ -39,12 +39,17 @@ export interface StreamWire {
   readonly recordTarget: number
 }
 
+/** A record that failed to authenticate, as `decryptionErrors$` reports it. */
 export interface DecryptionFailure {
+  /** The peer the record came from. */
   peerId: string
+  /** The stream it came on. */
   stream: string
+  /** `DECRYPTION_FAILED` (or `MALFORMED_RECORD` for a body that does not split). */
   error: GlueberryError
   /** Failures so far on this inbound stream. */
   count: number
+  /** When it was seen, in ms since the epoch. */
   at: number
 }
 

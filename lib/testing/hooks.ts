@@ -13,7 +13,15 @@ export interface TestHooks {
   tamperNextRecords (peer: string, stream: string, count: number): boolean
   breakSealer (peer: string, stream: string): boolean
   /** The live secrets, so a test can check they are zeroed: never use outside tests. */
-  keyMaterial (peer?: string): { identityX25519Private: Uint8Array, peerKeys?: { readonly destroyed: boolean } }
+  keyMaterial (peer?: string): {
+    /** The node's X25519 private key buffer (all zero once the node stopped). */
+    identityX25519Private: Uint8Array
+    /** The key object of `peer`, when it is prepared. */
+    peerKeys?: {
+      /** True once its secrets were zeroed. */
+      readonly destroyed: boolean
+    }
+  }
 }
 
 function hooks (node: GlueberryNode): TestHooks {

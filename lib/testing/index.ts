@@ -1,7 +1,7 @@
 /**
  * glueberry/testing: test utilities for applications built on glueberry.
  *
- * @packageDocumentation
+ * @module glueberry/testing
  */
 import '../polyfill.js'
 

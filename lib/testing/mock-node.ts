@@ -113,7 +113,9 @@ export interface MockNodeOptions extends MockNodeConfigOptions {
 
 /** One message the application sent through the mock. */
 export interface SentMessage {
+  /** The peer it was sent to. */
   readonly peerId: string
+  /** The stream it was sent on. */
   readonly stream: string
   /** A copy of the bytes passed to `send()`. */
   readonly data: Uint8Array
@@ -124,18 +126,25 @@ export interface SentMessage {
 /** A recorded call of one handshake phase, successful or not. */
 export type HandshakeCall =
   | {
+    /** Which phase was called. */
     readonly method: 'prepareStreams'
+    /** The peer it was called for. */
     readonly peerId: string
     /** A copy of the key passed in. */
     readonly publicKey: Uint8Array
+    /** The stream names passed in. */
     readonly streams: readonly string[]
+    /** `now()` when it was called. */
     readonly at: number
     /** Set when the call failed. */
     readonly error?: GlueberryError
   }
   | {
+    /** Which phase was called. */
     readonly method: 'finalizeHandshake'
+    /** The peer it was called for. */
     readonly peerId: string
+    /** `now()` when it was called. */
     readonly at: number
     /** Set when the call failed. */
     readonly error?: GlueberryError

@@ -21,6 +21,12 @@ import { MAX_VARINT_BYTES, checkLimit, readVarint, varintLength } from './varint
 
 const EMPTY = new Uint8Array(0)
 
+/**
+ * Cuts a byte stream into the frames `varint(length) || payload` that
+ * `encryptWith` emits (and a node's streams carry), checking each declared
+ * length against `maxLength` before holding any payload byte. Feed it chunks
+ * of any size; get complete frames back in order.
+ */
 export class FrameDecoder {
   /** The largest payload accepted, in bytes. */
   readonly maxLength: number
