@@ -24,6 +24,12 @@
  *   (C16); peers that are not reconnectable settle in Disconnected at once
  *   instead of burning their attempts (W11).
  *
+ * And from glueberry's own outage tests: a failed handshake (a timeout, a bad
+ * message, the connection lost before Established) always goes through
+ * Cooldown to a redial, never to a silent permanent Disconnected; only a
+ * VersionMismatch halts redialling; and every Disconnected event says whether
+ * a retry follows (`terminal`), so work held for a peer knows when to give up.
+ *
  * @module
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
