@@ -52,6 +52,11 @@ export type NodeStatus = 'created' | 'starting' | 'started' | 'stopping' | 'stop
 
 export interface SendOptions extends AbortOptions {}
 
+export interface FailHandshakeOptions {
+  /** Redial the peer after the cooldown. Default: true, except for a VersionMismatch. */
+  redial?: boolean
+}
+
 export interface GlueberryNode {
   readonly peerId: string
   /** The node's Ed25519 public key (32 bytes, a copy). */
@@ -100,12 +105,14 @@ export interface GlueberryNode {
   /**
    * Reports that the handshake with a Connected peer failed, so the node does
    * not wait for the handshake timeout: the connection is closed and the peer
-   * goes to Cooldown, then is redialled. A `VersionMismatch` instead ends in
-   * Disconnected (`terminal: true`, also reported on `errors$`) and the peer
-   * is not redialled until the application calls `connect()` or `addPeer()`.
-   * A report that comes after the session ended is ignored.
+   * goes to Cooldown, then is redialled. A `VersionMismatch`, or any reason
+   * with `{ redial: false }` (the application refuses the peer, e.g. it is on
+   * another chain), instead ends in Disconnected (`terminal: true`, also
+   * reported on `errors$`) and the peer is not redialled until the
+   * application calls `connect()` or `addPeer()`. A report that comes after
+   * the session ended is ignored (a halt still cancels a pending redial).
    */
-  failHandshake (peerId: string, reason: GlueberryError): void
+  failHandshake (peerId: string, reason: GlueberryError, options?: FailHandshakeOptions): void
 
   /** Lets a quarantined (corrupt) address book be written again; the original stays in its backup file. */
   acknowledgeAddressBookCorruption (): void

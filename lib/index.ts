@@ -15,7 +15,7 @@
 import './polyfill.js'
 
 export { createNode } from './node.js'
-export type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure } from './api.js'
+export type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure, FailHandshakeOptions } from './api.js'
 export { resolveConfig, DEFAULTS } from './config.js'
 export type { NodeOptions, ResolvedConfig, FlowOptions, LimitOptions, DecryptionErrorPolicy } from './config.js'
 export { ErrorCode, GlueberryError, isGlueberryError, isRetriable, isPermanent } from './errors.js'
