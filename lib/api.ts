@@ -82,6 +82,12 @@ export type NodeStatus = 'created' | 'starting' | 'started' | 'stopping' | 'stop
 /** Options of {@link GlueberryNode.send}: an AbortSignal for the wait above the high watermark. */
 export interface SendOptions extends AbortOptions {}
 
+/** Options of {@link GlueberryNode.failHandshake}. */
+export interface FailHandshakeOptions {
+  /** Redial the peer after the cooldown. Default: true, except for a VersionMismatch. */
+  redial?: boolean
+}
+
 /**
  * A glueberry node: made by `createNode` (or `MockNode` from
  * `glueberry/testing`, which implements the same interface without sockets).
@@ -217,12 +223,14 @@ export interface GlueberryNode {
   /**
    * Reports that the handshake with a Connected peer failed, so the node does
    * not wait for the handshake timeout: the connection is closed and the peer
-   * goes to Cooldown, then is redialled. A `VersionMismatch` instead ends in
-   * Disconnected (`terminal: true`, also reported on `errors$`) and the peer
-   * is not redialled until the application calls `connect()` or `addPeer()`.
-   * A report that comes after the session ended is ignored.
+   * goes to Cooldown, then is redialled. A `VersionMismatch`, or any reason
+   * with `{ redial: false }` (the application refuses the peer, e.g. it is on
+   * another chain), instead ends in Disconnected (`terminal: true`, also
+   * reported on `errors$`) and the peer is not redialled until the
+   * application calls `connect()` or `addPeer()`. A report that comes after
+   * the session ended is ignored (a halt still cancels a pending redial).
    */
-  failHandshake (peerId: string, reason: GlueberryError): void
+  failHandshake (peerId: string, reason: GlueberryError, options?: FailHandshakeOptions): void
 
   /** Lets a quarantined (corrupt) address book be written again; the original stays in its backup file. */
   acknowledgeAddressBookCorruption (): void

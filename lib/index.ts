@@ -15,7 +15,7 @@
 import './polyfill.js'
 
 export { createNode } from './node.js'
-export type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure } from './api.js'
+export type { GlueberryNode, HealthCheck, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure, FailHandshakeOptions } from './api.js'
 export type { NodeOptions, FlowOptions, LimitOptions, DecryptionErrorPolicy, InboundPolicy } from './config.js'
 export type { ReconnectPolicy } from './connections/reconnect-policy.js'
 export type { LivenessOptions } from './connections/liveness.js'

@@ -10,7 +10,7 @@ import type { Observable } from 'rxjs'
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ErrorCode, GlueberryError, abortError } from './errors.js'
-import type { GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions } from './api.js'
+import type { FailHandshakeOptions, GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions } from './api.js'
 import { dumpOf, healthOf } from './observability/report.js'
 import type { ReportSource } from './observability/report.js'
 import { resolveConfig } from './config.js'
@@ -396,16 +396,17 @@ class Node implements GlueberryNode {
     this.config.logger.info('handshake complete', { peer_id: peerId })
   }
 
-  failHandshake (peerId: string, reason: GlueberryError): void {
+  failHandshake (peerId: string, reason: GlueberryError, options: FailHandshakeOptions = {}): void {
     this.assertStarted()
     checkPeerId(peerId)
     const error = reason instanceof GlueberryError
       ? reason
       : new GlueberryError(ErrorCode.HandshakeFailed, `handshake with ${peerId} failed: ${String(reason)}`, { peer: peerId, cause: reason })
     this.config.logger.warn('handshake failed', { peer_id: peerId, code: error.code, error: error.message })
-    // No redial follows a version mismatch: say so where every failure is reported.
-    if (error.code === ErrorCode.VersionMismatch) this.errors.next(withPeer(error, peerId))
-    this.connections.handshakeFailed(peerId, error)
+    const halt = options.redial === undefined ? undefined : !options.redial
+    // No redial follows: say so where every failure is reported.
+    if (halt ?? error.code === ErrorCode.VersionMismatch) this.errors.next(withPeer(error, peerId))
+    this.connections.handshakeFailed(peerId, error, halt)
   }
 
   async completeHandshake (peerId: string, publicKey: Uint8Array, streams: readonly string[], options: AbortOptions = {}): Promise<void> {

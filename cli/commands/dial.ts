@@ -110,7 +110,8 @@ function establishedWith (node: GlueberryNode, handshake: StandardHandshake, pee
 
 function lost (event: ConnectionEvent, peerId: string): Error {
   if (event.error !== undefined && event.previous === ConnectionState.Connecting) return event.error
-  if (event.state === ConnectionState.Cooldown) {
+  // A connection lost mid-handshake also cools down (CONNECTION_FAILED): that is the listener closing it.
+  if (event.state === ConnectionState.Cooldown && event.error?.code !== ErrorCode.ConnectionFailed) {
     return event.error ?? new GlueberryError(ErrorCode.HandshakeTimeout, 'handshake timed out', { peer: peerId })
   }
   return new GlueberryError(ErrorCode.HandshakeFailed,

@@ -9,8 +9,10 @@
  *
  * A peer on another chain is refused when its HelloRequest (or its
  * HelloResponse) arrives: HandshakeFailed, 'chain id mismatch'; a peer with
- * an incompatible protocol version: VersionMismatch. Refused peers are
- * reported on `failures$` and disconnected. Both sides run the same code.
+ * an incompatible protocol version: VersionMismatch. Failures are reported on
+ * `failures$` and to `node.failHandshake`: a peer on another chain (or another
+ * version) is not redialled; any other failure (a malformed message, a
+ * timeout) cools down and is retried. Both sides run the same code.
  */
 import { EMPTY, Subject, filter, groupBy, mergeMap, switchMap } from 'rxjs'
 import type { Observable } from 'rxjs'
@@ -56,6 +58,9 @@ function decodeHello (data: Uint8Array): HelloMessage {
   return value as HelloMessage
 }
 
+/** The peer is on another chain: talking again will not change that. */
+class ChainMismatch extends GlueberryError {}
+
 export function blockchainHandshake (options: BlockchainHandshakeOptions): BlockchainHandshake {
   const { chainId, version = CURRENT_VERSION } = options
   const streams = options.streams ?? ['consensus', 'blocks', 'transactions']
@@ -63,7 +68,7 @@ export function blockchainHandshake (options: BlockchainHandshakeOptions): Block
 
   const sameChain = (theirs: string, peer: string): void => {
     if (theirs !== chainId) {
-      throw new GlueberryError(ErrorCode.HandshakeFailed, `chain id mismatch: peer is on '${theirs}', we are on '${chainId}'`, { peer, retriable: false })
+      throw new ChainMismatch(ErrorCode.HandshakeFailed, `chain id mismatch: peer is on '${theirs}', we are on '${chainId}'`, { peer, retriable: false })
     }
   }
 
@@ -105,7 +110,12 @@ export function blockchainHandshake (options: BlockchainHandshakeOptions): Block
       ).subscribe((s) => {
         if (s.state !== 'Failed') return
         failures.next(s.error)
-        node.disconnect(s.peerId).catch(() => {})
+        try {
+          // Another chain: refuse for good. Anything else: Cooldown, then a retry.
+          node.failHandshake(s.peerId, s.error, s.error instanceof ChainMismatch ? { redial: false } : {})
+        } catch {
+          // The node is stopping.
+        }
       })
       return () => { sub.unsubscribe(); failures.complete() }
     }

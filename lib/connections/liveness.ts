@@ -138,7 +138,11 @@ export class LivenessMonitor {
     const { timeout } = this.options
     const controller = new AbortController()
     const timer = setTimeout(() => {
-      controller.abort(new Error(`liveness probe unanswered after ${timeout} ms`))
+      // After a stall of our own event loop, timers run before pending socket
+      // reads: the answer may be waiting unread. A 0 ms timer set here runs
+      // after the loop's next poll phase has read it, so only a probe still
+      // unanswered then fails (setImmediate would too, but not in browsers).
+      setTimeout(() => { controller.abort(new Error(`liveness probe unanswered after ${timeout} ms`)) }, 0)
     }, timeout)
     this.inFlight.set(connection, { controller, timer })
     const probe = this.options.probe ?? probeConnection

@@ -113,10 +113,11 @@ export class ConnectionManager extends PeerRecords {
 
   /**
    * The handshake with `peer` failed: Cooldown then a redial, or, for a
-   * VersionMismatch, Disconnected with no redial. A late report is a no-op.
+   * VersionMismatch or with `halt`, Disconnected with no redial. A late
+   * report is a no-op.
    */
-  handshakeFailed (peer: string, error: GlueberryError): void {
-    this.fire(peer, { type: 'handshakeFailed', error })
+  handshakeFailed (peer: string, error: GlueberryError, halt?: boolean): void {
+    this.fire(peer, halt === undefined ? { type: 'handshakeFailed', error } : { type: 'handshakeFailed', error, halt })
   }
 
   blacklisted (peer: string): void {

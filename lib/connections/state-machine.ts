@@ -24,6 +24,12 @@
  *   (C16); peers that are not reconnectable settle in Disconnected at once
  *   instead of burning their attempts (W11).
  *
+ * And from glueberry's own outage tests: a failed handshake (a timeout, a bad
+ * message, the connection lost before Established) always goes through
+ * Cooldown to a redial, never to a silent permanent Disconnected; only a
+ * VersionMismatch halts redialling; and every Disconnected event says whether
+ * a retry follows (`terminal`), so work held for a peer knows when to give up.
+ *
  * @module
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
@@ -116,11 +122,13 @@ export type Input =
   /**
    * The handshake failed (a bad message, a refused key, a step timeout: the
    * application or `standardHandshake` says so through `failHandshake`).
-   * A VersionMismatch halts: the peer is dropped from any state and no
-   * redial follows until the application calls `connect()` (or `addPeer()`).
-   * Any other error sends a Connected peer to Cooldown, then to a redial.
+   * A VersionMismatch, or any failure with `halt: true` (the application
+   * refuses the peer, e.g. it is on another chain), halts: the peer is
+   * dropped from any state and no redial follows until the application calls
+   * `connect()` (or `addPeer()`). Any other failure sends a Connected peer to
+   * Cooldown, then to a redial.
    */
-  | { readonly type: 'handshakeFailed', readonly error: unknown }
+  | { readonly type: 'handshakeFailed', readonly error: unknown, readonly halt?: boolean }
   | { readonly type: 'handshakeTimedOut', readonly generation: number }
   | { readonly type: 'cooldownEnded', readonly generation: number }
   /**
@@ -452,7 +460,7 @@ export function reduce (current: PeerRecord | undefined, input: Input, context: 
       // Talking longer will not change the peer's version: stop redialling,
       // whatever the state (the connection may already be gone and a redial
       // scheduled when the report comes in), and say why on the event.
-      if (error.code === ErrorCode.VersionMismatch) return takeDown(record, error)
+      if (input.halt ?? error.code === ErrorCode.VersionMismatch) return takeDown(record, error)
       // A late report (the session already ended or moved on) changes nothing.
       if (state !== Connected) return unchanged(record)
       return coolDown(record, error, context, true)

@@ -34,7 +34,7 @@
 import { BehaviorSubject, Subject, asyncScheduler, defer, from, map, merge, throttle, timer } from 'rxjs'
 import type { Observable, SchedulerLike } from 'rxjs'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure } from '../api.js'
+import type { GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure, FailHandshakeOptions } from '../api.js'
 import { dumpOf, healthOf } from '../observability/report.js'
 import type { ReportSource } from '../observability/report.js'
 import { resolveConfig } from '../config.js'
@@ -409,12 +409,13 @@ export class MockNode implements GlueberryNode {
     this.connections.dispatch(peerId, { type: 'cancelReconnection' })
   }
 
-  /** As the node: Cooldown then a redial, or no redial after a VersionMismatch (reported on errors$). */
-  failHandshake (peerId: string, reason: GlueberryError): void {
+  /** As the node: Cooldown then a redial, or no redial after a VersionMismatch or with `redial: false` (reported on errors$). */
+  failHandshake (peerId: string, reason: GlueberryError, options: FailHandshakeOptions = {}): void {
     this.assertStarted()
     checkPeerId(peerId)
-    if (reason.code === ErrorCode.VersionMismatch) this.errors.next(reason.peer === undefined ? new GlueberryError(reason.code, reason.message, { peer: peerId, cause: reason }) : reason)
-    this.connections.dispatch(peerId, { type: 'handshakeFailed', error: reason })
+    const halt = options.redial === undefined ? reason.code === ErrorCode.VersionMismatch : !options.redial
+    if (halt) this.errors.next(reason.peer === undefined ? new GlueberryError(reason.code, reason.message, { peer: peerId, cause: reason }) : reason)
+    this.connections.dispatch(peerId, { type: 'handshakeFailed', error: reason, halt })
   }
 
   async send (peerId: string, stream: string, data: Uint8Array, options: SendOptions = {}): Promise<void> {

@@ -5,24 +5,31 @@
  * network answers each dial from a script. So a flow such as "dial fails twice,
  * backs off, connects, handshakes" is a marble diagram of committed states.
  */
+import fc from 'fast-check'
 import { Observable } from 'rxjs'
 import type { SchedulerLike, Subscription } from 'rxjs'
 import { map } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { ConnectionState } from '../../lib/types.js'
 import type { ConnectionEvent } from '../../lib/types.js'
-import { validateReconnectPolicy } from '../../lib/connections/reconnect-policy.js'
+import { ErrorCode, GlueberryError } from '../../lib/errors.js'
+import { DEFAULTS } from '../../lib/config.js'
+import { DEFAULT_RECONNECT_POLICY, validateReconnectPolicy } from '../../lib/connections/reconnect-policy.js'
 import { reduce, toConnectionEvents } from '../../lib/connections/state-machine.js'
 import type { Effect, Input, PeerRecord, ReduceContext } from '../../lib/connections/state-machine.js'
 
 /** How the network answers the n-th dial: after `after` ms, with a connection or a failure. */
 interface DialAnswer { after: number, ok: boolean }
 
-function lifecycle$ (inputs$: Observable<Input>, ctx: ReduceContext, answers: DialAnswer[], scheduler: SchedulerLike): Observable<ConnectionEvent> {
+/** A script of answers in dial order, or the network as a function of the time the dial starts. */
+type Network = DialAnswer[] | ((now: number) => DialAnswer)
+
+function lifecycle$ (inputs$: Observable<Input>, ctx: ReduceContext | (() => ReduceContext), answers: Network, scheduler: SchedulerLike): Observable<ConnectionEvent> {
   return new Observable<ConnectionEvent>(subscriber => {
     let record: PeerRecord | undefined
     const pending = new Map<string, Subscription>()
-    const script = [...answers]
+    const script = typeof answers === 'function' ? [] : [...answers]
+    const answer = (): DialAnswer => typeof answers === 'function' ? answers(scheduler.now()) : script.shift() ?? { after: 1, ok: false }
 
     const later = (key: string, ms: number, input: Input): void => {
       pending.set(key, scheduler.schedule(() => { pending.delete(key); dispatch(input) }, ms))
@@ -34,8 +41,8 @@ function lifecycle$ (inputs$: Observable<Input>, ctx: ReduceContext, answers: Di
     const run = (effect: Effect): void => {
       switch (effect.type) {
         case 'dial': {
-          const answer = script.shift() ?? { after: 1, ok: false }
-          later('dial', answer.after, answer.ok
+          const { after, ok } = answer()
+          later('dial', after, ok
             ? { type: 'dialSucceeded', generation: effect.generation, outbound: true }
             : { type: 'dialFailed', generation: effect.generation, error: new Error('ECONNREFUSED'), aborted: false })
           break
@@ -52,7 +59,7 @@ function lifecycle$ (inputs$: Observable<Input>, ctx: ReduceContext, answers: Di
       }
     }
     const dispatch = (input: Input): void => {
-      const result = reduce(record, input, ctx)
+      const result = reduce(record, input, typeof ctx === 'function' ? ctx() : ctx)
       if (!result.accepted) return
       record = result.record
       for (const event of toConnectionEvents('peer', result, scheduler.now())) subscriber.next(event)
@@ -83,7 +90,9 @@ const INPUTS: Record<string, Input> = {
   l: { type: 'connectionLost' },
   x: { type: 'disconnect' },
   k: { type: 'cancelReconnection' },
-  s: { type: 'stop' }
+  s: { type: 'stop' },
+  h: { type: 'handshakeFailed', error: new GlueberryError(ErrorCode.HandshakeFailed, 'malformed handshake message') },
+  v: { type: 'handshakeFailed', error: new GlueberryError(ErrorCode.VersionMismatch, 'peer speaks 3.0.0') }
 }
 
 // Backoff 10, 20, 40 ms; handshake timeout 30 ms; cooldown 100 ms.
@@ -153,5 +162,56 @@ describe('connection lifecycle under virtual time', () => {
 
   it('a peer that is not reconnectable settles in Disconnected after a failure', () => {
     expectStates('c', [{ after: 5, ok: false }], 'c 4ms d', { context: { ...ctx, reconnectable: false } })
+  })
+
+  it('a connection lost mid-handshake is a failed handshake: cooldown, then a redial', () => {
+    // connected at 5, lost at 10, cooldown until 110, redial 10 ms later, connected at 125
+    expectStates('c 9ms l', [{ after: 5, ok: true }, { after: 5, ok: true }], 'c 4ms C 4ms o 99ms (dr) 6ms c 4ms C', { until: '^ 130ms !' })
+  })
+
+  it('a failed handshake (a bad message) cools down, then is redialled', () => {
+    expectStates('c 9ms h', [{ after: 5, ok: true }, { after: 5, ok: true }], 'c 4ms C 4ms o 99ms (dr) 6ms c 4ms C', { until: '^ 130ms !' })
+  })
+
+  it('a version mismatch halts: Disconnected, and nothing is ever scheduled again', () => {
+    expectStates('c 9ms v', [{ after: 5, ok: true }, { after: 5, ok: true }], 'c 4ms C 4ms d', { until: '^ 1000ms !' })
+  })
+})
+
+describe('the default reconnection comes back', () => {
+  // Virtual ms. The network is a dead link until `heal`: a dial started then
+  // hangs until the dial timeout (and a dial that started before the heal
+  // never completes, the worst case); after it, a dial connects in 50 ms.
+  const DIAL = DEFAULTS.dialTimeout
+
+  it('after an outage of any length, Connected within 10 s of the link healing, whatever the jitter draws', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1000, max: 600_000 }),
+      fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 50 }),
+      (heal, draws) => {
+        const testScheduler = new TestScheduler((a, b) => { expect(a).toEqual(b) })
+        let n = 0
+        const context = (): ReduceContext => ({
+          reconnectable: true,
+          policy: DEFAULT_RECONNECT_POLICY,
+          random: draws[n++ % draws.length] as number,
+          cooldownMs: DEFAULTS.cooldown,
+          handshakeTimeoutMs: DEFAULTS.handshakeTimeout
+        })
+        let connectedAt: number | undefined
+        testScheduler.run(({ cold }) => {
+          // Established at 0; the link dies at once and the loss is noticed at 4.
+          const inputs$ = cold<Input>('(if) l', { i: { type: 'inboundConnected' }, f: { type: 'handshakeFinalized' }, l: { type: 'connectionLost' } })
+          const network = (now: number): DialAnswer => now >= heal ? { after: 50, ok: true } : { after: DIAL, ok: false }
+          const sub = lifecycle$(inputs$, context, network, testScheduler)
+            .subscribe(e => { if (e.state === ConnectionState.Connected && testScheduler.now() > 0) connectedAt ??= testScheduler.now() })
+          testScheduler.schedule(() => { sub.unsubscribe() }, heal + 60_000)
+        })
+        expect(connectedAt).toBeDefined()
+        const after = (connectedAt as number) - heal
+        // dialTimeout + maxDelay * (1 + jitter) + one dial: 5000 + 3300 + 50.
+        expect(after).toBeLessThanOrEqual(DIAL + DEFAULT_RECONNECT_POLICY.maxDelay * (1 + DEFAULT_RECONNECT_POLICY.jitter) + 50)
+        expect(after).toBeLessThan(10_000)
+      }), { numRuns: 300 })
   })
 })

@@ -23,6 +23,9 @@ afterEach(async () => {
 /** Scheduling slack on a loaded 2-core machine: timers and I/O callbacks run late. */
 const SLACK = 1500
 
+/** 15 s keeps CI quick; `GLUEBERRY_OUTAGE_MS=60000` runs the issue's 60 s outage. */
+const OUTAGE_MS = Number(process.env.GLUEBERRY_OUTAGE_MS ?? 15_000)
+
 /** `a` dials `b` through a relay; both run the standard handshake; resolves when both are Established. */
 async function relayedPair (options: NodeOptions = {}): Promise<{ a: GlueberryNode, b: GlueberryNode, relay: BlackHoleRelay }> {
   const a = await startNode({ ...options, handshake: standardHandshake({ streams: ['x'] }) })
@@ -31,7 +34,7 @@ async function relayedPair (options: NodeOptions = {}): Promise<{ a: GlueberryNo
   const relay = await BlackHoleRelay.start(port)
   relays.push(relay)
   await a.addPeer(b.peerId, [relay.multiaddr()])
-  await Promise.all([waitForState(a, b.peerId, ConnectionState.Established), waitForState(b, a.peerId, ConnectionState.Established)])
+  await Promise.all([waitForState(a, b.peerId, ConnectionState.Established, 30_000), waitForState(b, a.peerId, ConnectionState.Established, 30_000)])
   return { a, b, relay }
 }
 
@@ -45,7 +48,8 @@ const lostFrom = (state: ConnectionState) => (e: ConnectionEvent): boolean => e.
 
 describe('a link that goes silent', () => {
   it('is detected on both sides within the configured bound, traffic or not', async () => {
-    const liveness = { interval: 250, timeout: 500 }
+    // Well below the defaults, yet a timeout the loaded test machine's event-loop stalls stay under.
+    const liveness = { interval: 500, timeout: 1500 }
     const bound = detectionBound(liveness)
     const { a, b, relay } = await relayedPair({ liveness })
     const aLost = nextOf(a, b.peerId, lostFrom(ConnectionState.Established), bound + 10_000)
@@ -76,9 +80,9 @@ describe('a link that goes silent', () => {
     // a redials b (it is in a's book); b only waits for a: its Disconnected is terminal.
     expect(onA.event.terminal).toBe(false)
     expect(onB.event.terminal).toBe(true)
-  })
+  }, 60_000)
 
-  it('with the defaults: detected within 5 s on both sides; after a 15 s outage the pair is Established within 10 s of the link healing', async () => {
+  it(`with the defaults: detected within 5 s on both sides; after a ${OUTAGE_MS / 1000} s outage the pair is Established within 10 s of the link healing`, async () => {
     const bound = detectionBound(DEFAULT_LIVENESS)
     expect(bound).toBe(5000)
     // The heal bound, from the defaults: a dial that started into the dead link
@@ -102,7 +106,7 @@ describe('a link that goes silent', () => {
     // a keeps redialling through the outage: count the attempts.
     let attempts = 0
     const counting = a.events$.pipe(filter(e => e.peerId === b.peerId && e.state === ConnectionState.Connecting)).subscribe(() => { attempts++ })
-    await new Promise(resolve => setTimeout(resolve, Math.max(0, 15_000 - (performance.now() - t0))))
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, OUTAGE_MS - (performance.now() - t0))))
     counting.unsubscribe()
     expect(a.state(b.peerId)).not.toBe(ConnectionState.Established)
 
@@ -112,25 +116,25 @@ describe('a link that goes silent', () => {
     relay.heal()
     const back = Math.max(await backOnA, await backOnB) - healed
     console.log(`defaults: detected in ${detectA.toFixed(0)} ms / ${detectB.toFixed(0)} ms (bound ${bound}); ` +
-      `${attempts} redials during the 15 s outage; Established again ${back.toFixed(0)} ms after the heal (bound ${healBound} ms + one dial and handshake, required < 10000)`)
+      `${attempts} redials during the ${OUTAGE_MS / 1000} s outage; Established again ${back.toFixed(0)} ms after the heal (bound ${healBound} ms + one dial and handshake, required < 10000)`)
     expect(attempts).toBeGreaterThanOrEqual(2)
     expect(back).toBeLessThan(10_000)
     // And the new session carries messages.
     const got = firstValueFrom(b.messages$.pipe(filter(m => m.stream === 'x'), take(1), timeout(5000)))
     await a.send(b.peerId, 'x', Uint8Array.of(7))
     expect([...(await got).data]).toEqual([7])
-  }, 60_000)
+  }, OUTAGE_MS + 60_000)
 
   it('is not watched when liveness is off: the connection stays up through a short silence', async () => {
     const { a, b, relay } = await relayedPair({ liveness: false })
     relay.blackHole()
-    // Twice the bound of the first test's probes, which would have ended the connection.
-    await new Promise(resolve => setTimeout(resolve, 1500))
+    // Longer than the first test's probes take to end a connection (2 s).
+    await new Promise(resolve => setTimeout(resolve, 3000))
     relay.heal()
     expect(a.state(b.peerId)).toBe(ConnectionState.Established)
     expect(b.state(a.peerId)).toBe(ConnectionState.Established)
     const got = firstValueFrom(b.messages$.pipe(filter(m => m.stream === 'x'), take(1), timeout(5000)))
     await a.send(b.peerId, 'x', Uint8Array.of(9))
     expect([...(await got).data]).toEqual([9])
-  })
+  }, 60_000)
 })

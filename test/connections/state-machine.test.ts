@@ -399,6 +399,14 @@ describe('a failed handshake', () => {
     checkTransitions(before, result)
   })
 
+  it('halt decides when given: the application refuses a peer for good, or retries even a mismatch', () => {
+    const refused = new GlueberryError(ErrorCode.HandshakeFailed, 'chain id mismatch')
+    const halted = accepted(reduce(record(Connected), { type: 'handshakeFailed', error: refused, halt: true }, context()))
+    expect(toConnectionEvents('p', halted, 0)).toEqual([expect.objectContaining({ state: Disconnected, terminal: true, error: refused })])
+    const retried = accepted(reduce(record(Connected), { type: 'handshakeFailed', error: mismatch, halt: false }, context()))
+    expect(retried.transitions.map(t => t.state)).toEqual([Cooldown])
+  })
+
   it('a VersionMismatch on a Disconnected peer changes nothing', () => {
     const before = record(Disconnected)
     expect(accepted(reduce(before, { type: 'handshakeFailed', error: mismatch }, context())).record).toBe(before)

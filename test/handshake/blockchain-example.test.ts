@@ -29,10 +29,14 @@ describe('blockchain handshake example', () => {
     const failures: GlueberryError[] = []
     merge(ha.failures$, hb.failures$).subscribe(e => failures.push(e))
     const first = firstValueFrom(merge(ha.failures$, hb.failures$).pipe(take(1), timeout(10_000)))
-    const dropped = firstValueFrom(a.events$.pipe(filter(e => e.peerId === b.peerId && e.state === ConnectionState.Disconnected), take(1), timeout(10_000)))
+    // a dialled b: whichever side refuses first, a ends Disconnected for good
+    // (it refused: no redial) or cools down (b refused and closed the connection).
+    const dropped = firstValueFrom(a.events$.pipe(
+      filter(e => e.peerId === b.peerId && (e.state === ConnectionState.Disconnected || e.state === ConnectionState.Cooldown)), take(1), timeout(10_000)))
     await a.addPeer(b.peerId, b.multiaddrs)
     await first
-    await dropped
+    const event = await dropped
+    if (event.state === ConnectionState.Disconnected) expect(event.terminal).toBe(true)
     await waitForState(b, a.peerId, ConnectionState.Disconnected)
     expect(failures.length).toBeGreaterThan(0)
     for (const f of failures) {
