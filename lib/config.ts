@@ -15,6 +15,8 @@ import { noopMetrics } from './observability/metrics.js'
 import type { ReconnectPolicy } from './connections/reconnect-policy.js'
 import { validateReconnectPolicy } from './connections/reconnect-policy.js'
 import type { AddressBookStorage } from './peers/index.js'
+import type { LivenessOptions } from './connections/liveness.js'
+import { DEFAULT_LIVENESS, validateLiveness } from './connections/liveness.js'
 import type { HandshakeDriver } from './handshake/driver.js'
 
 /** What to do with an encrypted stream after a record fails to authenticate. */
@@ -67,13 +69,37 @@ export interface NodeOptions {
   metrics?: Metrics
   /** Time from Connected to `finalizeHandshake` before the peer goes to Cooldown. Default 30 s. */
   handshakeTimeout?: number
-  /** Reconnection backoff. Defaults: baseDelay 1 s, maxDelay 5 min, maxAttempts 10, jitter 0.1. */
+  /**
+   * Reconnection backoff. Defaults: baseDelay 500 ms, maxDelay 3 s,
+   * maxAttempts Infinity, jitter 0.1 (see ReconnectPolicy for why).
+   */
   reconnect?: Partial<ReconnectPolicy>
-  /** Time spent in Cooldown after a failed handshake. Default 60 s. */
+  /**
+   * Time spent in Cooldown after a failed handshake (a timeout, a bad
+   * message, the connection dropped mid-handshake), before the redial.
+   * Default 10 s: a peer that keeps failing is tried ~6 times a minute, and
+   * a handshake that failed under a transient overload heals within seconds.
+   */
   cooldown?: number
+  /**
+   * Dead-link detection: every `interval` ms each connection of a Connected or
+   * Established peer is probed (a yamux ping, ~0.2 ms of CPU per round trip);
+   * no answer within `timeout` ms closes the connection and the peer goes
+   * Disconnected (CONNECTION_FAILED, cause: the probe's timeout), then
+   * reconnects. A silent link is noticed within `interval + timeout`, on both
+   * sides, whether or not traffic flows. Default `{ interval: 2000, timeout: 3000 }`:
+   * at most 5 s. `false` turns it off (then only TCP errors end a connection).
+   */
+  liveness?: Partial<LivenessOptions> | false
   /** Longest time `stop()` and `disconnect()` wait for accepted messages to be written before closing. Default 5 s. */
   drainTimeout?: number
-  /** Time allowed for one dial. Default 30 s. */
+  /**
+   * Time allowed for one dial, the whole of it (TCP connect, Noise, yamux):
+   * also passed to libp2p as its per-address timeout, which otherwise cuts
+   * every dial at 6 s whatever this says. Default 5 s: a dial on a LAN takes
+   * milliseconds, and a dial into a dead link must not hold up the redial
+   * that follows when the link heals.
+   */
   dialTimeout?: number
   /** Largest message, in bytes, on send and on receive. Default 1 MiB. */
   maxMessageSize?: number
@@ -103,6 +129,8 @@ export interface ResolvedConfig {
   handshakeTimeout: number
   reconnect: ReconnectPolicy
   cooldown: number
+  /** `false` when switched off. */
+  liveness: LivenessOptions | false
   drainTimeout: number
   dialTimeout: number
   maxMessageSize: number
@@ -118,9 +146,10 @@ export interface ResolvedConfig {
 export const DEFAULTS = Object.freeze({
   listen: ['/ip4/127.0.0.1/tcp/0'],
   handshakeTimeout: 30_000,
-  cooldown: 60_000,
+  cooldown: 10_000,
+  liveness: DEFAULT_LIVENESS,
   drainTimeout: 5_000,
-  dialTimeout: 30_000,
+  dialTimeout: 5_000,
   maxMessageSize: 1024 * 1024,
   maxStreamNameLength: 64,
   maxMetadataSize: 4096,
@@ -208,6 +237,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
     handshakeTimeout: duration('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
     reconnect,
     cooldown: duration('cooldown', options.cooldown, DEFAULTS.cooldown),
+    liveness: validateLiveness(options.liveness),
     drainTimeout: duration('drainTimeout', options.drainTimeout, DEFAULTS.drainTimeout),
     dialTimeout: duration('dialTimeout', options.dialTimeout, DEFAULTS.dialTimeout),
     maxMessageSize,

@@ -27,6 +27,7 @@ import { stopHost } from './host/stop-host.js'
 import { inboundAdmission } from './host/inbound-policy.js'
 import type { Host } from './host/libp2p.js'
 import { ConnectionManager } from './connections/manager.js'
+import { withPeer } from './connections/connect-errors.js'
 import { StreamManager } from './streams/stream-manager.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
 import { TEST_HOOKS } from './testing/hooks.js'
@@ -153,6 +154,7 @@ class Node implements GlueberryNode {
       handshakeTimeout: config.handshakeTimeout,
       cooldown: config.cooldown,
       dialTimeout: config.dialTimeout,
+      liveness: config.liveness,
       logger,
       metrics,
       isReconnectable: (peer) => this.statusValue === 'started' && this.book.has(peer) && !this.book.isBlacklisted(peer),
@@ -192,7 +194,7 @@ class Node implements GlueberryNode {
     // Handshake timeouts and failed dials count as failures in peer stats.
     this.events$.subscribe((event) => {
       if (event.state === ConnectionState.Cooldown) {
-        metrics.handshakeResult('timeout')
+        metrics.handshakeResult(event.error?.code === ErrorCode.HandshakeTimeout ? 'timeout' : 'failure')
         this.stats.failed(event.peerId)
       } else if (event.state === ConnectionState.Disconnected && event.previous === ConnectionState.Connecting && event.error !== undefined) {
         this.stats.failed(event.peerId)
@@ -391,6 +393,18 @@ class Node implements GlueberryNode {
     // 'handshake' opens a new one.
     this.streams.closeWriter(peerId, HANDSHAKE_STREAM)
     this.config.logger.info('handshake complete', { peer_id: peerId })
+  }
+
+  failHandshake (peerId: string, reason: GlueberryError): void {
+    this.assertStarted()
+    checkPeerId(peerId)
+    const error = reason instanceof GlueberryError
+      ? reason
+      : new GlueberryError(ErrorCode.HandshakeFailed, `handshake with ${peerId} failed: ${String(reason)}`, { peer: peerId, cause: reason })
+    this.config.logger.warn('handshake failed', { peer_id: peerId, code: error.code, error: error.message })
+    // No redial follows a version mismatch: say so where every failure is reported.
+    if (error.code === ErrorCode.VersionMismatch) this.errors.next(withPeer(error, peerId))
+    this.connections.handshakeFailed(peerId, error)
   }
 
   async completeHandshake (peerId: string, publicKey: Uint8Array, streams: readonly string[], options: AbortOptions = {}): Promise<void> {

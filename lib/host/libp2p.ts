@@ -58,12 +58,20 @@ export async function createHost (options: HostOptions): Promise<Host> {
       ...(options.admitsInbound === undefined ? {} : { admitsInbound: options.admitsInbound }),
       ...(options.onRefused === undefined ? {} : { onRefused: options.onRefused })
     }),
+    // Glueberry probes its peers' connections itself (connections/liveness.ts:
+    // a yamux ping, 7x cheaper than this monitor's stream per probe, and a
+    // bound that the `liveness` option sets).
+    connectionMonitor: { enabled: false },
     connectionManager: {
       maxConnections: options.maxConnections,
       maxParallelDials: 200,
       maxDialQueueLength: 2000,
       inboundConnectionThreshold: Math.max(100, options.maxConnections),
       maxIncomingPendingConnections: Math.max(100, options.maxConnections),
+      // dialTimeout means what it says. libp2p 3.2.0 (pinned, see package.json)
+      // bounds the whole dial with it; later 3.x also cut each address at an
+      // `addressDialTimeout` (6 s by default), which made a 20 s dialTimeout
+      // fail at 6 s: set that to the same value if libp2p is ever upgraded.
       dialTimeout: options.dialTimeout,
       // Glueberry owns reconnection (backoff, cooldown, address book); the
       // libp2p reconnect queue would redial behind its back.

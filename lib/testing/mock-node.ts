@@ -400,6 +400,14 @@ export class MockNode implements GlueberryNode {
     this.connections.dispatch(peerId, { type: 'cancelReconnection' })
   }
 
+  /** As the node: Cooldown then a redial, or no redial after a VersionMismatch (reported on errors$). */
+  failHandshake (peerId: string, reason: GlueberryError): void {
+    this.assertStarted()
+    checkPeerId(peerId)
+    if (reason.code === ErrorCode.VersionMismatch) this.errors.next(reason.peer === undefined ? new GlueberryError(reason.code, reason.message, { peer: peerId, cause: reason }) : reason)
+    this.connections.dispatch(peerId, { type: 'handshakeFailed', error: reason })
+  }
+
   async send (peerId: string, stream: string, data: Uint8Array, options: SendOptions = {}): Promise<void> {
     this.injected('send', peerId)
     this.assertStarted()

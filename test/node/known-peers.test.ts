@@ -1,5 +1,6 @@
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs'
-import { ConnectionState, ErrorCode, GlueberryError, resolveConfig } from '../../lib/index.js'
+import { ConnectionState, ErrorCode, GlueberryError } from '../../lib/index.js'
+import { resolveConfig } from '../../lib/config.js'
 import { RefusalReports } from '../../lib/host/refusal-reports.js'
 import { inboundAdmission } from '../../lib/host/inbound-policy.js'
 import { autoHandshake, startNode, stopAll, waitForState } from '../helpers/nodes.js'
