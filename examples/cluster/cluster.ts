@@ -48,6 +48,24 @@ const SEND_GRACE_MS = 5000
 function drainMs (links: number): number {
   return Math.max(5000, links * 4)
 }
+/**
+ * Handshake time limits, above the library's defaults (5 s per step, 30 s in
+ * all): every node shares this one process, and on a machine busy with other
+ * work the process may get a fraction of a core for seconds at a time (a
+ * 50-node run measured 35% of one core on average under a load average of
+ * 15). A handshake that times out there says nothing about the library.
+ */
+const HANDSHAKE_STEP_MS = 20_000
+const HANDSHAKE_TIMEOUT_MS = 120_000
+/**
+ * Dead-link probes, slower than the library's default (every 2 s, 3 s to
+ * answer). Every link here is loopback inside this process: the default
+ * would probe the 2450 connection ends of 50 nodes 1225 times a second
+ * (about a quarter of a core), and a starved event loop answers late, so
+ * healthy links would be declared dead and redialled.
+ */
+const LIVENESS = { interval: 10_000, timeout: 30_000 }
+
 /** After stop(), every node Observable should complete; this long at most. */
 const COMPLETE_GRACE_MS = 2000
 
@@ -82,11 +100,13 @@ async function run (options: ClusterOptions): Promise<number> {
   const members: Member[] = []
   try {
     for (let index = 0; index < options.nodes; index++) {
-      const handshake = standardHandshake({ streams: [STREAM] })
+      const handshake = standardHandshake({ streams: [STREAM], timeout: HANDSHAKE_STEP_MS })
       const node = await createNode({
         listen: ['/ip4/127.0.0.1/tcp/0'],
         addressBook: join(dir, `${nameOf({ index })}.json`),
         handshake,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        liveness: LIVENESS,
         flow: flowFor(options.size)
       })
       members.push({ index, node, handshake })

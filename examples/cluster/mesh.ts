@@ -11,13 +11,18 @@
  * fraction of a second and the mesh is complete as fast as the CPU allows
  * (measured: 2450 links in about 20 s on an idle 2-core machine).
  *
+ * How long that takes depends on the CPU this process gets, not on a fixed
+ * budget: the set-up goes on as long as links keep being Established, and
+ * gives up only after {@link MESH_STALL_MS} without one (a link that does not
+ * come up within {@link LINK_TIMEOUT_MS} frees its slot for the next pair).
+ *
  * A link is both ends calling `addPeer` (each end must know the other: nodes
  * refuse unknown inbound peers by default), then waiting until both are
  * Established. Both ends dial at once; the library keeps one session per pair.
  *
  * @module
  */
-import { EMPTY, combineLatest, defer, filter, from, lastValueFrom, map, merge, mergeMap, scan, startWith, switchMap, take, takeUntil, timer } from 'rxjs'
+import { EMPTY, catchError, combineLatest, defer, filter, from, lastValueFrom, map, mergeMap, of, switchMap, take, takeUntil, timeout } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { ConnectionState } from '../../lib/index.js'
 import type { GlueberryNode } from '../../lib/index.js'
@@ -25,10 +30,11 @@ import type { GlueberryNode } from '../../lib/index.js'
 /** Links set up at the same time. */
 export const MESH_CONCURRENCY = 16
 
-/** How long the whole mesh may take before the traffic starts anyway: 30 s, or 50 ms per directed link. */
-export function meshDeadlineMs (links: number): number {
-  return Math.max(30_000, links * 50)
-}
+/** The set-up gives up after this long without a new Established link. */
+export const MESH_STALL_MS = 30_000
+
+/** A link not Established after this long frees its slot (it may still come up later). */
+export const LINK_TIMEOUT_MS = 60_000
 
 /** Every unordered pair, in a fixed order. */
 export function pairsOf<T> (items: readonly T[]): Array<readonly [T, T]> {
@@ -57,30 +63,43 @@ export interface MeshResult {
 
 export interface MeshOptions {
   readonly concurrency?: number
-  readonly deadlineMs?: number
+  /** Default MESH_STALL_MS. */
+  readonly stallMs?: number
+  /** Default LINK_TIMEOUT_MS. */
+  readonly linkTimeoutMs?: number
   /** Stops admitting links (Ctrl-C). */
   readonly stop$?: Observable<unknown>
 }
 
-/** Resolves when every link is Established, the deadline passes or `stop$` emits. */
+/**
+ * Resolves when every pair was tried (each Established or timed out), when
+ * no link came up for `stallMs`, or when `stop$` emits.
+ */
 export async function connectMesh (peers: readonly MeshPeer[], options: MeshOptions = {}): Promise<MeshResult> {
   const concurrency = options.concurrency ?? MESH_CONCURRENCY
+  const stallMs = options.stallMs ?? MESH_STALL_MS
+  const linkTimeoutMs = options.linkTimeoutMs ?? LINK_TIMEOUT_MS
   const links = peers.length * (peers.length - 1)
   const startedAt = Date.now()
   let stopped = false
   const stop$ = (options.stop$ ?? EMPTY).pipe(take(1), map(() => { stopped = true }))
   const done$ = from(pairsOf(peers)).pipe(
-    mergeMap(([a, b]) => link$(a, b), concurrency),
-    takeUntil(merge(stop$, timer(options.deadlineMs ?? meshDeadlineMs(links)))),
-    scan(n => n + 1, 0),
-    startWith(0)
+    mergeMap(([a, b]) => link$(a, b).pipe(
+      timeout({ first: linkTimeoutMs, with: () => of(false) }),
+      // A failed addPeer (a stopping node) is a link that did not come up; the summary counts them.
+      catchError(() => of(false))
+    ), concurrency),
+    filter(Boolean),
+    // No link for stallMs: the machine (or the network) is not getting anywhere.
+    timeout({ each: stallMs, with: () => EMPTY }),
+    takeUntil(stop$)
   )
-  await lastValueFrom(done$)
+  await lastValueFrom(done$, { defaultValue: false })
   return { links, established: countEstablished(peers), ms: Date.now() - startedAt, concurrency, stopped }
 }
 
-/** Both ends learn of each other, then wait until both are Established. */
-function link$ (a: MeshPeer, b: MeshPeer): Observable<void> {
+/** Both ends learn of each other, then wait until both are Established (true). */
+function link$ (a: MeshPeer, b: MeshPeer): Observable<boolean> {
   return defer(async () => {
     await Promise.all([
       a.node.addPeer(b.node.peerId, b.node.multiaddrs, { name: b.name }),
@@ -89,7 +108,7 @@ function link$ (a: MeshPeer, b: MeshPeer): Observable<void> {
   }).pipe(
     switchMap(() => combineLatest([established$(a.node, b.node.peerId), established$(b.node, a.node.peerId)])),
     take(1),
-    map(() => undefined)
+    map(() => true)
   )
 }
 

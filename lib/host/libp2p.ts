@@ -16,6 +16,7 @@ import { defaultBackend } from '../crypto/default-backend.js'
 import { peerGater } from './gater.js'
 import type { IsBlacklisted } from './gater.js'
 import { noiseCrypto } from './noise-crypto.js'
+import { quietLogger } from './quiet-logger.js'
 
 export interface HostOptions {
   privateKey: PrivateKey
@@ -38,8 +39,10 @@ export type Host = Libp2p
 export const MAX_STREAM_WINDOW = 2 * 1024 * 1024
 
 export async function createHost (options: HostOptions): Promise<Host> {
+  const logger = quietLogger()
   return await createLibp2p({
     start: false,
+    ...(logger === undefined ? {} : { logger }),
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
     transports: [tcp()],

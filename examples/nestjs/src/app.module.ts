@@ -22,7 +22,7 @@ export class AppModule {
         // The async form, as with a real configuration service.
         GlueberryModule.forRootAsync({
           inject: [PEER_CONFIG],
-          useFactory: (peer: PeerConfig) => ({ listen: [...peer.listen] })
+          useFactory: (peer: PeerConfig) => ({ listen: [...peer.listen], ...(peer.inbound === undefined ? {} : { inbound: peer.inbound }) })
         }),
         PeersModule
       ]

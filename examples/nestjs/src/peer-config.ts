@@ -5,6 +5,8 @@ import type { DynamicModule } from '@nestjs/common'
 export interface PeerConfig {
   readonly name: string
   readonly listen: readonly string[]
+  /** Which peers may connect: 'known' (the library's default: address-book peers only) or 'any'. */
+  readonly inbound?: 'known' | 'any'
 }
 
 export const PEER_CONFIG = Symbol('PEER_CONFIG')
