@@ -85,10 +85,10 @@ describe('listen and dial, in one process', () => {
     expect(l.io.stdout.bytes().equals(data)).toBe(true)
   })
 
-  it('--receive-only: a listener with nothing to send takes the whole input, then both exit 0', async () => {
+  it.each([['--receive-only'], []])('a listener with nothing to send (%s, stdin at its end) takes the whole input, then both exit 0', async (...args: string[]) => {
     const lio = memoryIO()
-    lio.stdin.end() // like </dev/null: without --receive-only this would end the session at once
-    const l = await listener(['--receive-only'], lio)
+    lio.stdin.end() // like </dev/null: its END goes at once, and only ends its own direction
+    const l = await listener(args, lio)
     const d = dialler(l.address)
     const data = randomBytes(200 * 1024)
     d.io.stdin.end(data)
@@ -110,7 +110,7 @@ describe('listen and dial, in one process', () => {
     expect(l.io.stdout.text()).toBe('still here\n')
   })
 
-  it('an interrupted listener exits 130; its peer sees it go and exits 0', async () => {
+  it('an interrupted listener exits 130; its peer, cut off before the end of the data, exits 9 and says so', async () => {
     const controller = new AbortController()
     const l = await listener([], memoryIO(), controller.signal)
     const d = dialler(l.address)
@@ -120,8 +120,26 @@ describe('listen and dial, in one process', () => {
     controller.abort(new CliError(ExitCode.Interrupted, 'interrupted (SIGINT)'))
     expect(await l.exit).toBe(ExitCode.Interrupted)
     expect(l.io.stderr.text()).toContain('error: interrupted (SIGINT)\n')
-    expect(await d.exit).toBe(ExitCode.Ok)
-    expect(d.io.stderr.text()).toContain('peer disconnected: sent 7 bytes, received 0 bytes\n')
+    expect(await d.exit).toBe(ExitCode.Truncated)
+    expect(d.io.stderr.text()).toMatch(/^error: the .+ before the end of its data: the output is incomplete, and our data was not confirmed \(sent 7 bytes, received 0 bytes\)$/m)
+    expect(d.io.stderr.text()).not.toContain('done:')
+  })
+
+  it('half-close: one side ends, the other goes on sending after the END, then ends; everything arrives', async () => {
+    const l = await listener()
+    const d = dialler(l.address)
+    await Promise.all([connected(l), connected(d)])
+    d.io.stdin.end(Buffer.from('short\n'))
+    await waitFor(() => l.io.stdout.text() === 'short\n', 10_000, 'the dialler\'s input')
+    // The listener has the dialler's END by now (it follows the data); its
+    // own stdin is still read.
+    const later = randomBytes(256 * 1024)
+    l.io.stdin.write(later.subarray(0, 1000))
+    await waitFor(() => d.io.stdout.bytes().length === 1000, 10_000, 'the first part after the END')
+    l.io.stdin.end(later.subarray(1000))
+    expect(await Promise.all([l.exit, d.exit])).toEqual([ExitCode.Ok, ExitCode.Ok])
+    expect(d.io.stdout.bytes().equals(later)).toBe(true)
+    expect(l.io.stderr.text()).toContain(`done: sent ${later.length} bytes, received 6 bytes\n`)
   })
 
   it('a glueberry application as the peer: bytes and empty END/ACK messages are the whole convention', async () => {
