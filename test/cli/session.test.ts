@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { filter } from 'rxjs'
-import { standardHandshake } from '../../lib/index.js'
+import { ConnectionState, standardHandshake } from '../../lib/index.js'
 import { dial } from '../../cli/commands/dial.js'
 import { runCli } from '../../cli/main.js'
 import { CliError, ExitCode, reportError } from '../../cli/errors.js'
@@ -80,12 +80,13 @@ describe('listen and dial, in one process', () => {
     await connected(d)
     const data = randomBytes(1024 * 1024)
     d.io.stdin.end(data)
+    l.io.stdin.end() // each direction ends on its own
     expect(await d.exit).toBe(ExitCode.Ok)
     expect(await l.exit).toBe(ExitCode.Ok)
     expect(l.io.stdout.bytes().equals(data)).toBe(true)
   })
 
-  it.each([['--receive-only'], []])('a listener with nothing to send (%s, stdin at its end) takes the whole input, then both exit 0', async (...args: string[]) => {
+  it.each([['--receive-only', ['--receive-only']], ['no flag', []]])('a listener with nothing to send (%s, stdin at its end) takes the whole input, then both exit 0', async (_name: string, args: string[]) => {
     const lio = memoryIO()
     lio.stdin.end() // like </dev/null: its END goes at once, and only ends its own direction
     const l = await listener(args, lio)
@@ -106,6 +107,7 @@ describe('listen and dial, in one process', () => {
     expect(second.io.stderr.text()).toContain('the listener closed the connection during the handshake')
     expect(l.io.stderr.text()).toContain('warning: refused ')
     first.io.stdin.end(Buffer.from('still here\n'))
+    l.io.stdin.end()
     expect(await Promise.all([l.exit, first.exit])).toEqual([ExitCode.Ok, ExitCode.Ok])
     expect(l.io.stdout.text()).toBe('still here\n')
   })
@@ -165,8 +167,12 @@ describe('listen and dial, in one process', () => {
     expect(received.map(d => Buffer.from(d).toString())).toEqual(['to the app\n', '', ''])
   })
 
-  it('a peer that never confirms the end of our data: exit 8 after the linger time', async () => {
+  it('a peer that ends its data but never confirms ours: exit 8 after the linger time', async () => {
     const app = await startNode({ handshake: standardHandshake({ streams: ['stdio'] }) })
+    // Its END (an empty message) once the CLI is Established with it, and never an ACK.
+    app.events$.pipe(filter(e => e.state === ConnectionState.Established)).subscribe((e) => {
+      app.send(e.peerId, 'stdio', new Uint8Array(0)).catch(() => {})
+    })
     const io = memoryIO()
     io.stdin.end(Buffer.from('into the void\n'))
     const code = await dial(app.multiaddrs[0] ?? '', { lingerMs: 300 }, io).catch(err => reportError(err, io, false))
