@@ -186,7 +186,7 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
     outbound().then(() => {
       finish(isDone(progress) ? 'complete' : outcomeAt(progress))
     }).catch((err: unknown) => {
-      if (isGlueberryError(err) && PEER_GONE.has(err.code)) stopped(lossReason(innermost(err)))
+      if (isGlueberryError(err) && PEER_GONE.has(err.code)) stopped(lossReason(err))
       else finish(err instanceof Error ? err : new Error(String(err)))
     })
 

@@ -144,6 +144,17 @@ describe('listen and dial, in one process', () => {
     expect(l.io.stderr.text()).toContain(`done: sent ${later.length} bytes, received 6 bytes\n`)
   })
 
+  it('a peer on another --stream: exit 6, the stream named (no stream of that name ever opened)', async () => {
+    const controller = new AbortController()
+    const l = await listener(['--stream', 'alpha'], memoryIO(), controller.signal)
+    const d = dialler(l.address, ['--stream', 'beta'])
+    d.io.stdin.end(Buffer.from('to nobody\n'))
+    const code = await d.exit
+    controller.abort(new CliError(ExitCode.Interrupted, 'interrupted (SIGINT)'))
+    await l.exit
+    expect({ code, stderr: d.io.stderr.text() }).toEqual({ code: ExitCode.Handshake, stderr: expect.stringContaining('most likely the peer does not use --stream beta') as unknown })
+  }, 40_000)
+
   it('a glueberry application as the peer: bytes and empty END/ACK messages are the whole convention', async () => {
     const app = await startNode({ handshake: standardHandshake({ streams: ['stdio'] }) })
     const received: Uint8Array[] = []
