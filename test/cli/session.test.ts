@@ -155,6 +155,17 @@ describe('listen and dial, in one process', () => {
     expect({ code, stderr: d.io.stderr.text() }).toEqual({ code: ExitCode.Handshake, stderr: expect.stringContaining('most likely the peer does not use --stream beta') as unknown })
   }, 40_000)
 
+  it('--verbose: the listener\'s first stderr line is still its address, the library\'s log lines after it', async () => {
+    const controller = new AbortController()
+    const io = memoryIO()
+    const exit = runCli(['--verbose', 'listen'], io, controller.signal)
+    await io.stderr.line(isMultiaddrLine)
+    await io.stderr.line(l => l.startsWith('[info] node started'))
+    controller.abort(new CliError(ExitCode.Interrupted, 'interrupted (SIGINT)'))
+    expect(await exit).toBe(ExitCode.Interrupted)
+    expect(isMultiaddrLine(io.stderr.text().split('\n')[0] ?? '')).toBe(true)
+  })
+
   it('a glueberry application as the peer: bytes and empty END/ACK messages are the whole convention', async () => {
     const app = await startNode({ handshake: standardHandshake({ streams: ['stdio'] }) })
     const received: Uint8Array[] = []
