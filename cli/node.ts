@@ -42,6 +42,12 @@ export interface CliNodeOptions {
 
 export interface CliNode {
   readonly node: GlueberryNode
+  /**
+   * With --verbose, the library's log lines are held until this is called,
+   * so that a listener's first stderr line is still its address (scripts
+   * read it with `head -n 1`).
+   */
+  readonly releaseLog: () => void
   readonly handshake: StandardHandshake
   /**
    * True once a libp2p stream named `stream` opened with the peer, either
@@ -54,6 +60,7 @@ export interface CliNode {
 export async function createCliNode (options: CliNodeOptions): Promise<CliNode> {
   const handshake = standardHandshake({ streams: [options.stream] })
   let opened = false
+  const log = heldLog(options.io)
   const node = await createNode({
     privateKey: options.privateKey,
     listen: [...options.listen],
@@ -63,22 +70,37 @@ export async function createCliNode (options: CliNodeOptions): Promise<CliNode> 
     reconnect: { maxAttempts: 0 },
     // `listen` accepts whoever dials it (it has no address book to check).
     inbound: 'any',
-    logger: options.verbose ? stderrLogger(options.io) : undefined,
+    logger: options.verbose ? stderrLogger(log.write) : undefined,
     // The one public signal that a stream of a given name opened.
     metrics: { ...noopMetrics, streamOpened: (name) => { if (name === options.stream) opened = true } }
   })
-  return { node, handshake, streamOpened: () => opened }
+  return { node, handshake, streamOpened: () => opened, releaseLog: log.release }
 }
 
 /**
  * The library's log lines on stderr (--verbose). The library never puts key
  * material or message data in log fields, so they can be printed as they are.
  */
-function stderrLogger (io: CliIO): Logger {
+function stderrLogger (write: (line: string) => void): Logger {
   const line = (level: string) => (msg: string, fields?: LogFields): void => {
-    io.stderr.write(`[${level}] ${msg}${renderFields(fields)}\n`)
+    write(`[${level}] ${msg}${renderFields(fields)}\n`)
   }
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
+}
+
+/** Lines to stderr, held (in order) until `release()`. */
+function heldLog (io: CliIO): { write: (line: string) => void, release: () => void } {
+  let held: string[] | undefined = []
+  return {
+    write (line) {
+      if (held === undefined) io.stderr.write(line)
+      else held.push(line)
+    },
+    release () {
+      for (const line of held ?? []) io.stderr.write(line)
+      held = undefined
+    }
+  }
 }
 
 function renderFields (fields: LogFields | undefined): string {

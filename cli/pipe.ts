@@ -186,7 +186,7 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
     outbound().then(() => {
       finish(isDone(progress) ? 'complete' : outcomeAt(progress))
     }).catch((err: unknown) => {
-      if (isGlueberryError(err) && PEER_GONE.has(err.code)) stopped(lossReason(innermost(err)))
+      if (isGlueberryError(err) && PEER_GONE.has(err.code)) stopped(lossReason(err))
       else finish(err instanceof Error ? err : new Error(String(err)))
     })
 
@@ -213,7 +213,7 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
     // state$ replays the current state (the peer may be gone already) and
     // completes when the node stops.
     firstValueFrom(node.state$(peerId).pipe(filter(s => s !== ConnectionState.Established)), { defaultValue: undefined })
-      .finally(() => { stopped('the peer disconnected') })
+      .finally(() => { stopped('the connection to the peer closed') })
       .catch(() => {})
 
     const onAbort = (): void => {
@@ -241,12 +241,17 @@ function isReset (error: unknown): boolean {
 
 function lossReason (error: GlueberryError): string {
   if (isReset(error)) return 'the peer reset the stream'
-  if (error.code === ErrorCode.NotConnected || error.code === ErrorCode.NodeStopped) return 'the peer disconnected'
+  if (error.code === ErrorCode.NotConnected || error.code === ErrorCode.NodeStopped) return 'the connection to the peer closed'
   return `the stream closed (${innermost(error).message})`
 }
 
+/**
+ * The peer's node closing the connection (Ctrl-C, end of its session) and
+ * the connection dying (SIGKILL, network) look the same from here.
+ */
 function disconnectReason (event: ConnectionEvent): string {
-  return event.error === undefined ? 'the peer disconnected' : `the connection was lost (${event.error.message})`
+  const detail = event.error === undefined || /^connection (lost|closed)$/i.test(event.error.message) ? '' : ` (${event.error.message})`
+  return `the connection to the peer closed${detail}`
 }
 
 interface Deferred {

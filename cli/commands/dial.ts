@@ -38,7 +38,7 @@ export async function dial (address: string, options: DialOptions, io: CliIO, si
   if (privateKey !== undefined && peerIdFromPrivateKey(privateKey).toString() === target.peerId) {
     throw new CliError(ExitCode.Multiaddr, `bad multiaddr: it names this node's own peer id ${target.peerId}`)
   }
-  const { node, handshake, streamOpened } = await createCliNode({
+  const { node, handshake, streamOpened, releaseLog } = await createCliNode({
     privateKey,
     listen: [], // a dialler needs no listening socket
     stream,
@@ -48,6 +48,7 @@ export async function dial (address: string, options: DialOptions, io: CliIO, si
   })
   // Before start: the first bytes may come before our Established event.
   const inbox = new Inbox(node.messages$, stream)
+  releaseLog() // nothing to keep first on a dialler's stderr
   try {
     await node.start()
     status(io, `dialling ${target.peerId} at ${target.transport}`)

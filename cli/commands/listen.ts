@@ -33,7 +33,7 @@ export async function listen (options: ListenOptions, io: CliIO, signal?: AbortS
   const stream = checkStreamName(options.stream ?? DEFAULT_STREAM)
   const addresses = (options.listen ?? [DEFAULT_LISTEN]).map(parseListenAddress)
   const privateKey = await loadIdentity(options.key, io)
-  const { node, handshake, streamOpened } = await createCliNode({
+  const { node, handshake, streamOpened, releaseLog } = await createCliNode({
     privateKey,
     listen: addresses,
     stream,
@@ -50,6 +50,7 @@ export async function listen (options: ListenOptions, io: CliIO, signal?: AbortS
       throw listenFailure(addresses, err)
     }
     announce(node, io)
+    releaseLog()
     const peerId = await untilAborted(gate.chosen, signal)
     return await runSession({
       node,
@@ -63,6 +64,7 @@ export async function listen (options: ListenOptions, io: CliIO, signal?: AbortS
       streamOpened
     })
   } finally {
+    releaseLog() // a failed start's log lines too
     gate.close()
     inbox.close()
     await node.stop()

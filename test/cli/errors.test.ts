@@ -93,6 +93,41 @@ describe('failed dials', () => {
     expect(ms).toBeLessThan(5000)
   })
 
+  it('--dial-timeout means what it says: a host that accepts and never answers is given up after 8 s, not libp2p\'s 6 s per address', async () => {
+    // A black hole: TCP connects, then silence (Noise never gets an answer).
+    const held: net.Socket[] = []
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {})
+      held.push(socket)
+    })
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    try {
+      const { port } = server.address() as net.AddressInfo
+      const io = memoryIO()
+      const exit = runCli(['dial', '--dial-timeout', '8', `/ip4/127.0.0.1/tcp/${port}/p2p/${await somePeerId()}`], io)
+      // Timed from the dial's start, not from the node's.
+      await io.stderr.line(l => l.startsWith('dialling '), 20_000)
+      const started = performance.now()
+      const code = await exit
+      const ms = performance.now() - started
+      expect(code).toBe(ExitCode.Connection)
+      expect(io.stderr.text()).toContain(`error: connecting to /ip4/127.0.0.1/tcp/${port} timed out after 8 s\n`)
+      expect(ms).toBeGreaterThanOrEqual(7500)
+      expect(ms).toBeLessThan(14_000) // generous: a loaded machine stops the node late
+    } finally {
+      for (const socket of held) socket.destroy()
+      server.close()
+    }
+  }, 30_000)
+
+  it('--dial-timeout takes positive seconds', async () => {
+    for (const bad of ['0', '-1', 'soon', '1e3']) {
+      const io = memoryIO()
+      expect(await runCli(['dial', '--dial-timeout', bad, '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWRBqW9ubcHFA1JQ9LuZejY3w5yRNsgLkgKQZ9YUrK8vh9'], io)).toBe(ExitCode.Usage)
+      expect(io.stderr.text()).toContain('expected a positive number of seconds')
+    }
+  })
+
   it('a listener whose peer id is not the one in the multiaddr: peer id mismatch', async () => {
     const node = await startNode({ handshake: standardHandshake({ streams: ['stdio'] }) })
     const address = node.multiaddrs[0]?.replace(/\/p2p\/.*$/, '') ?? ''

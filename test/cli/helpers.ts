@@ -12,8 +12,11 @@ import { killAll, spawnNode } from '../node/fixtures/child.js'
 import type { Exit } from '../node/fixtures/child.js'
 
 export const CLI = fileURLToPath(new URL('../../cli/run.mjs', import.meta.url))
-/** ts-node transpiling the library takes a few seconds per child, more on a busy machine. */
-export const CHILD_MS = 30_000
+/**
+ * ts-node transpiling the library takes a few seconds per child, and over
+ * 30 s on a machine shared with other test runs.
+ */
+export const CHILD_MS = 90_000
 
 /** Collects what a command writes; `text()` for stderr, `bytes()` for stdout. */
 export class Collector extends Writable {

@@ -6,6 +6,9 @@ import type { FlowHandle } from '../../lib/flow.js'
 import type { IncomingMessage } from '../../lib/index.js'
 import { HOLD_LIMIT, Inbox } from '../../cli/inbox.js'
 import { limitChunks, readChunks } from '../../cli/chunks.js'
+import { START, awaitingAck, isDone, onEmpty, outcomeAt } from '../../cli/end-of-data.js'
+import type { Progress } from '../../cli/end-of-data.js'
+import { parseSeconds } from '../../cli/durations.js'
 
 async function collect<T> (source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
@@ -89,5 +92,44 @@ describe('Inbox', () => {
     expect([mine.paused, theirs.paused]).toEqual([0, 0])
     subscription.unsubscribe()
     inbox.close()
+  })
+})
+
+describe('the end-of-data convention', () => {
+  const at = (p: Partial<Progress>): Progress => ({ ...START, ...p })
+
+  it('reads the peer\'s empty messages as END, then ACK, then ignores the rest', () => {
+    const once = onEmpty(START)
+    expect(once).toEqual(at({ peerEnded: true }))
+    const twice = onEmpty(once)
+    expect(twice).toEqual(at({ peerEnded: true, peerAcked: true }))
+    expect(onEmpty(twice)).toBe(twice)
+  })
+
+  it('says what a session cut off at each point lost', () => {
+    // The peer's END never came: our output is incomplete, whatever we sent.
+    expect(outcomeAt(at({ sent: 10, endSent: true }))).toBe('truncated')
+    expect(outcomeAt(at({}))).toBe('truncated')
+    // All its data is here, ours is not confirmed.
+    expect(outcomeAt(at({ sent: 10, endSent: true, peerEnded: true, ackSent: true }))).toBe('undelivered')
+    // Nothing of ours to lose, or confirmed.
+    expect(outcomeAt(at({ endSent: true, peerEnded: true }))).toBe('complete')
+    expect(outcomeAt(at({ sent: 10, endSent: true, peerEnded: true, peerAcked: true }))).toBe('complete')
+  })
+
+  it('is done only with both ENDs and both ACKs, and waits for the ACK only once both ENDs are through', () => {
+    expect(isDone(at({ endSent: true, peerEnded: true, peerAcked: true }))).toBe(false)
+    expect(isDone(at({ endSent: true, ackSent: true, peerEnded: true, peerAcked: true }))).toBe(true)
+    expect(awaitingAck(at({ endSent: true }))).toBe(false) // the peer may still be typing
+    expect(awaitingAck(at({ peerEnded: true }))).toBe(false)
+    expect(awaitingAck(at({ endSent: true, peerEnded: true }))).toBe(true)
+  })
+})
+
+describe('parseSeconds', () => {
+  it('takes positive seconds, decimals included, and refuses the rest', () => {
+    expect(parseSeconds('20')).toBe(20_000)
+    expect(parseSeconds('0.5')).toBe(500)
+    for (const bad of ['0', '-1', '', 'abc', '1e3', '99999999']) expect(() => parseSeconds(bad)).toThrow('expected a positive number of seconds')
   })
 })

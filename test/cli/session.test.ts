@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { filter } from 'rxjs'
-import { standardHandshake } from '../../lib/index.js'
+import { ConnectionState, standardHandshake } from '../../lib/index.js'
 import { dial } from '../../cli/commands/dial.js'
 import { runCli } from '../../cli/main.js'
 import { CliError, ExitCode, reportError } from '../../cli/errors.js'
@@ -80,15 +80,16 @@ describe('listen and dial, in one process', () => {
     await connected(d)
     const data = randomBytes(1024 * 1024)
     d.io.stdin.end(data)
+    l.io.stdin.end() // each direction ends on its own
     expect(await d.exit).toBe(ExitCode.Ok)
     expect(await l.exit).toBe(ExitCode.Ok)
     expect(l.io.stdout.bytes().equals(data)).toBe(true)
   })
 
-  it('--receive-only: a listener with nothing to send takes the whole input, then both exit 0', async () => {
+  it.each([['--receive-only', ['--receive-only']], ['no flag', []]])('a listener with nothing to send (%s, stdin at its end) takes the whole input, then both exit 0', async (_name: string, args: string[]) => {
     const lio = memoryIO()
-    lio.stdin.end() // like </dev/null: without --receive-only this would end the session at once
-    const l = await listener(['--receive-only'], lio)
+    lio.stdin.end() // like </dev/null: its END goes at once, and only ends its own direction
+    const l = await listener(args, lio)
     const d = dialler(l.address)
     const data = randomBytes(200 * 1024)
     d.io.stdin.end(data)
@@ -106,11 +107,12 @@ describe('listen and dial, in one process', () => {
     expect(second.io.stderr.text()).toContain('the listener closed the connection during the handshake')
     expect(l.io.stderr.text()).toContain('warning: refused ')
     first.io.stdin.end(Buffer.from('still here\n'))
+    l.io.stdin.end()
     expect(await Promise.all([l.exit, first.exit])).toEqual([ExitCode.Ok, ExitCode.Ok])
     expect(l.io.stdout.text()).toBe('still here\n')
   })
 
-  it('an interrupted listener exits 130; its peer sees it go and exits 0', async () => {
+  it('an interrupted listener exits 130; its peer, cut off before the end of the data, exits 9 and says so', async () => {
     const controller = new AbortController()
     const l = await listener([], memoryIO(), controller.signal)
     const d = dialler(l.address)
@@ -120,8 +122,48 @@ describe('listen and dial, in one process', () => {
     controller.abort(new CliError(ExitCode.Interrupted, 'interrupted (SIGINT)'))
     expect(await l.exit).toBe(ExitCode.Interrupted)
     expect(l.io.stderr.text()).toContain('error: interrupted (SIGINT)\n')
-    expect(await d.exit).toBe(ExitCode.Ok)
-    expect(d.io.stderr.text()).toContain('peer disconnected: sent 7 bytes, received 0 bytes\n')
+    expect(await d.exit).toBe(ExitCode.Truncated)
+    expect(d.io.stderr.text()).toMatch(/^error: the .+ before the end of its data: the output is incomplete, and our data was not confirmed \(sent 7 bytes, received 0 bytes\)$/m)
+    expect(d.io.stderr.text()).not.toContain('done:')
+  })
+
+  it('half-close: one side ends, the other goes on sending after the END, then ends; everything arrives', async () => {
+    const l = await listener()
+    const d = dialler(l.address)
+    await Promise.all([connected(l), connected(d)])
+    d.io.stdin.end(Buffer.from('short\n'))
+    await waitFor(() => l.io.stdout.text() === 'short\n', 10_000, 'the dialler\'s input')
+    // The listener has the dialler's END by now (it follows the data); its
+    // own stdin is still read.
+    const later = randomBytes(256 * 1024)
+    l.io.stdin.write(later.subarray(0, 1000))
+    await waitFor(() => d.io.stdout.bytes().length === 1000, 10_000, 'the first part after the END')
+    l.io.stdin.end(later.subarray(1000))
+    expect(await Promise.all([l.exit, d.exit])).toEqual([ExitCode.Ok, ExitCode.Ok])
+    expect(d.io.stdout.bytes().equals(later)).toBe(true)
+    expect(l.io.stderr.text()).toContain(`done: sent ${later.length} bytes, received 6 bytes\n`)
+  })
+
+  it('a peer on another --stream: exit 6, the stream named (no stream of that name ever opened)', async () => {
+    const controller = new AbortController()
+    const l = await listener(['--stream', 'alpha'], memoryIO(), controller.signal)
+    const d = dialler(l.address, ['--stream', 'beta'])
+    d.io.stdin.end(Buffer.from('to nobody\n'))
+    const code = await d.exit
+    controller.abort(new CliError(ExitCode.Interrupted, 'interrupted (SIGINT)'))
+    await l.exit
+    expect({ code, stderr: d.io.stderr.text() }).toEqual({ code: ExitCode.Handshake, stderr: expect.stringContaining('most likely the peer does not use --stream beta') as unknown })
+  }, 40_000)
+
+  it('--verbose: the listener\'s first stderr line is still its address, the library\'s log lines after it', async () => {
+    const controller = new AbortController()
+    const io = memoryIO()
+    const exit = runCli(['--verbose', 'listen'], io, controller.signal)
+    await io.stderr.line(isMultiaddrLine)
+    await io.stderr.line(l => l.startsWith('[info] node started'))
+    controller.abort(new CliError(ExitCode.Interrupted, 'interrupted (SIGINT)'))
+    expect(await exit).toBe(ExitCode.Interrupted)
+    expect(isMultiaddrLine(io.stderr.text().split('\n')[0] ?? '')).toBe(true)
   })
 
   it('a glueberry application as the peer: bytes and empty END/ACK messages are the whole convention', async () => {
@@ -147,8 +189,12 @@ describe('listen and dial, in one process', () => {
     expect(received.map(d => Buffer.from(d).toString())).toEqual(['to the app\n', '', ''])
   })
 
-  it('a peer that never confirms the end of our data: exit 8 after the linger time', async () => {
+  it('a peer that ends its data but never confirms ours: exit 8 after the linger time', async () => {
     const app = await startNode({ handshake: standardHandshake({ streams: ['stdio'] }) })
+    // Its END (an empty message) once the CLI is Established with it, and never an ACK.
+    app.events$.pipe(filter(e => e.state === ConnectionState.Established)).subscribe((e) => {
+      app.send(e.peerId, 'stdio', new Uint8Array(0)).catch(() => {})
+    })
     const io = memoryIO()
     io.stdin.end(Buffer.from('into the void\n'))
     const code = await dial(app.multiaddrs[0] ?? '', { lingerMs: 300 }, io).catch(err => reportError(err, io, false))
