@@ -50,7 +50,16 @@ export interface NodeDump {
 
 export type NodeStatus = 'created' | 'starting' | 'started' | 'stopping' | 'stopped'
 
-export interface SendOptions extends AbortOptions {}
+export interface SendOptions extends AbortOptions {
+  /**
+   * Resolve only once the peer acknowledged the message (it was emitted on
+   * its `messages$`), instead of once it is accepted. Rejects with an
+   * `UndeliveredError` (code UNDELIVERED) if it never will be. On the
+   * plaintext handshake stream, which has no acknowledgements, it resolves
+   * once the message is written to the libp2p stream.
+   */
+  awaitDelivery?: boolean
+}
 
 export interface GlueberryNode {
   readonly peerId: string
@@ -92,6 +101,13 @@ export interface GlueberryNode {
   disconnect (peerId: string, options?: AbortOptions): Promise<void>
   cancelReconnection (peerId: string): void
 
+  /**
+   * Accepts one message for (peer, stream): resolves once it has a place in
+   * the stream's outbox (waiting at the high watermark), or, with
+   * `awaitDelivery`, once the peer acknowledged it. Every accepted message is
+   * delivered exactly once and in order, across reconnects, or reported on
+   * `errors$` as an `UndeliveredError`.
+   */
   send (peerId: string, stream: string, data: Uint8Array, options?: SendOptions): Promise<void>
 
   prepareStreams (peerId: string, publicKey: Uint8Array, streams: readonly string[], options?: AbortOptions): Promise<void>
