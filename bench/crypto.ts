@@ -155,7 +155,7 @@ function keyScheduleOps (backend: CryptoBackend, { a, b }: Parties): Array<[stri
   const atB = createPeerKeys(backend, b, a.peerIdString, a.edPublicKey)
   const ctxA = { protocolId, peer: b.peerIdString }
   const ctxB = { protocolId, peer: a.peerIdString }
-  const position = { incarnation: new Uint8Array(8), seq: 0 }
+  const position = { incarnation: new Uint8Array(8), seq: 0, maxMessageSize: 1024 * 1024 }
   return [
     ['deriveStreamKeys, full (2 X25519 + HKDF)', () => { sink ^= deriveStreamKeys(input).sendKey[0] }],
     ['deriveStreamKeys, cached static secret', () => { sink ^= deriveStreamKeys(cached).sendKey[0] }],

@@ -150,6 +150,8 @@ export type UndeliveredReason =
   | 'stopped'
   /** The remote process restarted (a new incarnation): what the old one got is unknown. */
   | 'remote-restarted'
+  /** Larger than the peer's maxMessageSize (announced in its stream header): it would refuse it. */
+  | 'too-large'
   /** The plaintext handshake stream ended before these were written (it has no acknowledgements). */
   | 'stream-closed'
 

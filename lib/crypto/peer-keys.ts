@@ -51,7 +51,7 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
     opener (ctx: StreamContext, local: StreamPosition): OpenerHandshake {
       check(ctx)
       const { salt, ephemeral } = generateStreamSecrets(backend)
-      const header = encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey, incarnation: local.incarnation, seq: local.seq })
+      const header = encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey, ...local })
       let used = false
       return {
         header,
@@ -73,7 +73,7 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
             return {
               sealer: new RecordSealer(sendKey, { backend }),
               acks: new RecordOpener(receiveKey, { backend }),
-              remote: { incarnation: response.incarnation, seq: response.seq }
+              remote: { incarnation: response.incarnation, seq: response.seq, maxMessageSize: response.maxMessageSize }
             }
           } finally {
             ephemeral.privateKey.fill(0)
@@ -89,7 +89,7 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
     responder (ctx: StreamContext, openerHeader: Uint8Array, answer: (remote: StreamPosition) => StreamPosition): ResponderHandshake {
       check(ctx)
       const request = decodeStreamHeader(openerHeader)
-      const remote = { incarnation: request.incarnation, seq: request.seq }
+      const remote = { incarnation: request.incarnation, seq: request.seq, maxMessageSize: request.maxMessageSize }
       // Decided before any secret is generated: a refusal costs no key material.
       const local = answer(remote)
       const { salt, ephemeral } = generateStreamSecrets(backend)
@@ -103,7 +103,7 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
         responder: { peerId: localPeer, salt, ephemeralPublicKey: ephemeral.publicKey }
       })
       return {
-        header: encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey, incarnation: local.incarnation, seq: local.seq }),
+        header: encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey, ...local }),
         opener: new RecordOpener(receiveKey, { backend }),
         acks: new RecordSealer(sendKey, { backend }),
         remote

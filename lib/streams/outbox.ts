@@ -90,6 +90,8 @@ export class Outbox implements ChannelSource {
   private retryTimer?: ReturnType<typeof setTimeout>
   private retryDelay = RETRY_BASE_MS
   private drained: Array<() => void> = []
+  /** The remote's maxMessageSize, from its last stream header. */
+  private remoteLimit?: number
 
   constructor (private readonly options: OutboxOptions) {
     this.bytesPerSlot = Math.max(1, options.highBytes / options.high)
@@ -139,6 +141,11 @@ export class Outbox implements ChannelSource {
    * acknowledged it, and rejects with its UndeliveredError.
    */
   async send (data: Uint8Array, signal?: AbortSignal, awaitDelivery = false): Promise<void> {
+    if (this.remoteLimit !== undefined && data.byteLength > this.remoteLimit) {
+      throw new GlueberryError(ErrorCode.MessageTooLarge,
+        `message of ${data.byteLength} bytes exceeds the maxMessageSize ${this.remoteLimit} of peer ${this.options.peer}`,
+        { peer: this.options.peer, stream: this.options.name })
+    }
     const entry: Entry = { data: data.slice() }
     let delivered: Promise<void> | undefined
     if (awaitDelivery) {
@@ -248,8 +255,41 @@ export class Outbox implements ChannelSource {
       this.acknowledge(remote.seq)
     }
     this.remoteIncarnation = incarnation
+    this.remoteLimit = remote.maxMessageSize
     this.transmitted = 0
+    this.dropOversized()
     if (this.sent > 0) this.options.counters?.resent(this.sent)
+  }
+
+  /**
+   * Messages accepted before the remote's limit was known and above it:
+   * the remote would reset the stream on each, forever. Reported as
+   * 'too-large' and taken out; the messages after them move up (the remote
+   * never got past the first of them, so it has seen none of those).
+   */
+  private dropOversized (): void {
+    const limit = this.remoteLimit
+    if (limit === undefined || this.bytes <= limit) return
+    let i = this.head
+    while (i < this.entries.length) {
+      if ((this.entries[i] as Entry).data.byteLength <= limit) { i++; continue }
+      let end = i
+      while (end < this.entries.length && (this.entries[end] as Entry).data.byteLength > limit) end++
+      const firstSeq = this.base + (i - this.head)
+      const error = new UndeliveredError({
+        peer: this.options.peer, stream: this.options.name, count: end - i, firstSeq, lastSeq: firstSeq + end - i - 1, reason: 'too-large'
+      })
+      const removed = this.entries.splice(i, end - i)
+      for (const entry of removed) {
+        this.bytes -= entry.data.byteLength
+        entry.waiter?.reject(error)
+      }
+      this.sent = Math.min(this.sent, i - this.head)
+      this.options.counters?.undelivered(end - i)
+      this.options.report(error)
+    }
+    this.gate.update(this.level)
+    if (this.unacked === 0) this.settleDrained()
   }
 
   acked (channel: OutboundChannel, next: number): void {

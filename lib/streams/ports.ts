@@ -27,6 +27,8 @@ export interface StreamPosition {
   incarnation: Uint8Array
   /** Opener: first unacknowledged sequence number; responder: next one expected. */
   seq: number
+  /** The largest message the sender of the header accepts. */
+  maxMessageSize: number
 }
 
 export interface OpenedKeys {

@@ -431,7 +431,7 @@ export class StreamManager {
           position.next = remote.seq
         }
         seq = position.next
-        return { incarnation: this.options.incarnation, seq }
+        return { incarnation: this.options.incarnation, seq, maxMessageSize: this.options.maxMessageSize }
       })
       reader.stream.send(this.options.wire.frame(response.header))
     } catch (err) {
@@ -597,7 +597,7 @@ export class StreamManager {
       stream.abort(new Error('peer released'))
       throw new GlueberryError(ErrorCode.StreamNotPrepared, `stream '${name}' is no longer prepared for ${peer}`, { peer, stream: name })
     }
-    const handshake = keys.opener({ protocolId, peer }, { incarnation: this.options.incarnation, seq: firstSeq })
+    const handshake = keys.opener({ protocolId, peer }, { incarnation: this.options.incarnation, seq: firstSeq, maxMessageSize: this.options.maxMessageSize })
     const reader = new FrameReader(stream, wire.deframer(wire.headerFrameLength), { onEnd: () => {} })
     try {
       stream.send(wire.frame(handshake.header))

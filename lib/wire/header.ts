@@ -2,14 +2,17 @@
  * The stream header: the first frame on every encrypted stream, sent by the
  * opener and answered by the responder with its own.
  *
- * 81 bytes (header version 3):
+ * 85 bytes (header version 3):
  * version (u8, 0x03) || salt (32 random bytes) || ephemeral X25519 public key
- * (32 bytes) || incarnation (8 bytes) || sequence (u64 big-endian).
+ * (32 bytes) || incarnation (8 bytes) || sequence (u64 big-endian) ||
+ * receive limit (u32 big-endian: the largest message the sender accepts).
  *
  * The incarnation is the sender's random process id (a new one every time a
  * node is created). The sequence is the opener's first unacknowledged
  * message, or, in the responder's answer, the next message it expects from
- * the opener: the opener resumes there (see docs/PROTOCOL.md, section 7).
+ * the opener: the opener resumes there (see docs/PROTOCOL.md, section 5.6).
+ * The receive limit lets the opener report a message the responder would
+ * refuse instead of sending it (and having the stream reset, forever).
  *
  * @module
  */
@@ -21,7 +24,9 @@ export const STREAM_HEADER_VERSION = 3
 export const SALT_LENGTH = 32
 export const EPHEMERAL_KEY_LENGTH = 32
 export const INCARNATION_LENGTH = 8
-export const STREAM_HEADER_LENGTH = 1 + SALT_LENGTH + EPHEMERAL_KEY_LENGTH + INCARNATION_LENGTH + 8
+export const STREAM_HEADER_LENGTH = 1 + SALT_LENGTH + EPHEMERAL_KEY_LENGTH + INCARNATION_LENGTH + 8 + 4
+const SEQ_AT = 1 + SALT_LENGTH + EPHEMERAL_KEY_LENGTH + INCARNATION_LENGTH
+const LIMIT_AT = SEQ_AT + 8
 
 export interface StreamHeaderFields {
   /** 32 random bytes, fresh for every stream. */
@@ -32,6 +37,8 @@ export interface StreamHeaderFields {
   readonly incarnation: Uint8Array
   /** Opener: its first unacknowledged sequence number; responder: the next one it expects. 0..2^53-1. */
   readonly seq: number
+  /** The largest message the sender of this header accepts (its maxMessageSize), 0..2^32-1. */
+  readonly maxMessageSize: number
 }
 
 export interface StreamHeader extends StreamHeaderFields {
@@ -46,7 +53,7 @@ function checkField (name: string, value: unknown, length: number): asserts valu
 }
 
 /**
- * The 81-byte header.
+ * The 85-byte header.
  *
  * @throws {GlueberryError} InvalidHeader when a field has the wrong length or
  * type, or `seq` is not a safe non-negative integer.
@@ -55,19 +62,24 @@ export function encodeStreamHeader (fields: StreamHeaderFields): Uint8Array {
   if (fields === null || typeof fields !== 'object') {
     throw new GlueberryError(ErrorCode.InvalidHeader, 'stream header fields must be an object')
   }
-  const { salt, ephemeralKey, incarnation, seq } = fields
+  const { salt, ephemeralKey, incarnation, seq, maxMessageSize } = fields
   checkField('salt', salt, SALT_LENGTH)
   checkField('ephemeralKey', ephemeralKey, EPHEMERAL_KEY_LENGTH)
   checkField('incarnation', incarnation, INCARNATION_LENGTH)
   if (!Number.isSafeInteger(seq) || seq < 0) {
     throw new GlueberryError(ErrorCode.InvalidHeader, `stream header seq must be a safe non-negative integer, got ${String(seq)}`)
   }
+  if (!Number.isInteger(maxMessageSize) || maxMessageSize < 0 || maxMessageSize > 0xffff_ffff) {
+    throw new GlueberryError(ErrorCode.InvalidHeader, `stream header maxMessageSize must be a uint32, got ${String(maxMessageSize)}`)
+  }
   const header = new Uint8Array(STREAM_HEADER_LENGTH)
   header[0] = STREAM_HEADER_VERSION
   header.set(salt, 1)
   header.set(ephemeralKey, 1 + SALT_LENGTH)
   header.set(incarnation, 1 + SALT_LENGTH + EPHEMERAL_KEY_LENGTH)
-  new DataView(header.buffer).setBigUint64(STREAM_HEADER_LENGTH - 8, BigInt(seq), false)
+  const view = new DataView(header.buffer)
+  view.setBigUint64(SEQ_AT, BigInt(seq), false)
+  view.setUint32(LIMIT_AT, maxMessageSize, false)
   return header
 }
 
@@ -80,7 +92,7 @@ export function encodeStreamHeader (fields: StreamHeaderFields): Uint8Array {
  * than a length complaint.
  *
  * @throws {GlueberryError} UnsupportedVersion when the first byte is not 3;
- * InvalidHeader when `bytes` is not exactly 81 bytes or its sequence is above
+ * InvalidHeader when `bytes` is not exactly 85 bytes or its sequence is above
  * 2^53 - 1.
  */
 export function decodeStreamHeader (bytes: Uint8Array): StreamHeader {
@@ -96,7 +108,8 @@ export function decodeStreamHeader (bytes: Uint8Array): StreamHeader {
   if (bytes.byteLength !== STREAM_HEADER_LENGTH) {
     throw new GlueberryError(ErrorCode.InvalidHeader, `stream header must be ${STREAM_HEADER_LENGTH} bytes, got ${bytes.byteLength} bytes`)
   }
-  const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(STREAM_HEADER_LENGTH - 8, false)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const seq = view.getBigUint64(SEQ_AT, false)
   if (seq > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new GlueberryError(ErrorCode.InvalidHeader, `stream header seq ${seq} is above 2^53 - 1`)
   }
@@ -107,6 +120,7 @@ export function decodeStreamHeader (bytes: Uint8Array): StreamHeader {
     salt: new Uint8Array(bytes.subarray(1, 1 + SALT_LENGTH)),
     ephemeralKey: new Uint8Array(bytes.subarray(1 + SALT_LENGTH, at)),
     incarnation: new Uint8Array(bytes.subarray(at, at + INCARNATION_LENGTH)),
-    seq: Number(seq)
+    seq: Number(seq),
+    maxMessageSize: view.getUint32(LIMIT_AT, false)
   }
 }

@@ -6,8 +6,8 @@ import { BACKENDS, expectCode, joinSealed, sequence } from './helpers.js'
 const PROTOCOL = '/glueberry/stream/blocks/2.0.0'
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
 const read = (b: Uint8Array): string => new TextDecoder().decode(b)
-const POS = { incarnation: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), seq: 7 }
-const ANSWER = { incarnation: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), seq: 5 }
+const POS = { incarnation: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), seq: 7, maxMessageSize: 1024 }
+const ANSWER = { incarnation: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), seq: 5, maxMessageSize: 2048 }
 const answerWith = (): typeof ANSWER => ANSWER
 
 async function pair (backendA: CryptoBackend, backendB: CryptoBackend): Promise<{ a: Identity, b: Identity }> {
@@ -24,7 +24,7 @@ describe.each([
     const atA = createPeerKeys(backendA, a, b.peerIdString, b.edPublicKey)
     const atB = createPeerKeys(backendB, b, a.peerIdString, a.edPublicKey)
     const opening = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString }, POS)
-    expect(opening.header.byteLength).toBe(81)
+    expect(opening.header.byteLength).toBe(85)
     expect(opening.header[0]).toBe(3)
     let seen: unknown
     const response = atB.responder({ protocolId: PROTOCOL, peer: a.peerIdString }, opening.header, (remote) => { seen = remote; return ANSWER })
@@ -68,13 +68,13 @@ describe.each(BACKENDS)('createPeerKeys failures (%s)', (_name, backend) => {
     const { a, b } = await pair(backend, backend)
     const atB = createPeerKeys(backend, b, a.peerIdString, a.edPublicKey)
     const ctx = { protocolId: PROTOCOL, peer: a.peerIdString }
-    const short = new Uint8Array(64)
+    const short = new Uint8Array(84)
     short[0] = 3
     expectCode(() => atB.responder(ctx, short, answerWith), ErrorCode.InvalidHeader)
     const v2 = new Uint8Array(65)
     v2[0] = 2
     expectCode(() => atB.responder(ctx, v2, answerWith), ErrorCode.UnsupportedVersion)
-    const lowOrder = new Uint8Array(81) // version 3, zero salt, ephemeral key u = 0
+    const lowOrder = new Uint8Array(85) // version 3, zero salt, ephemeral key u = 0
     lowOrder[0] = 3
     expectCode(() => atB.responder(ctx, lowOrder, answerWith), ErrorCode.LowOrderPoint)
 
