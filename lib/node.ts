@@ -479,7 +479,7 @@ class Node implements GlueberryNode {
       tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count),
       breakSealer: (peer, stream) => this.streams.breakSealer(peer, stream),
       suppressAcks: (on) => { this.streams.suppressAcks(on) },
-      forgeAck: (peer, stream, next) => this.streams.forgeAck(peer, stream, next),
+      forgeAck: (peer, stream, next, sealedFor) => this.streams.forgeAck(peer, stream, next, sealedFor),
       outboxState: (peer, stream) => this.streams.outboxState(peer, stream),
       abortConnection: (peer) => {
         const connection = this.connectionFor(peer)

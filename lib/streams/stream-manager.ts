@@ -94,6 +94,15 @@ interface HeldStream {
   header: Uint8Array
 }
 
+interface Acker {
+  /** A sealed ack frame of `next` under this stream's responder -> opener key. */
+  frame: (next: number) => Uint8Array
+  /** Writes bytes on this stream's reverse direction. */
+  write: (bytes: () => Uint8Array) => void
+  /** Acknowledges what was emitted and not acknowledged yet. */
+  flush: () => void
+}
+
 /** Where the messages a peer sends us on one stream stand: kept for the life of the node. */
 interface InboundSequence {
   /** The sender's incarnation (hex). */
@@ -113,8 +122,8 @@ interface PeerStreams {
   allowed: Set<string>
   outboxes: Map<string, Outbox>
   inbound: Map<string, InboundSequence>
-  /** Sends a forged or early ack on the current inbound stream of a name (test hook). */
-  ackers: Map<string, (next?: number) => void>
+  /** The current inbound stream of each name, for forged acks (test hook). */
+  ackers: Map<string, Acker>
   readers: Set<FrameReader>
   held: HeldStream[]
   /** Inbound readers waiting for their header: aborted on release. */
@@ -329,13 +338,21 @@ export class StreamManager {
   /** Test hook: stops (or restarts) every acknowledgement this node sends. */
   suppressAcks (on: boolean): void {
     this.acksSuppressed = on
+    if (on) return
+    for (const state of this.peers.values()) for (const acker of state.ackers.values()) acker.flush()
   }
 
-  /** Test hook: sends an ack of `next` on the stream `peer` opened for `name` (even if false). */
-  forgeAck (peer: string, name: string, next: number): boolean {
-    const acker = this.peers.get(peer)?.ackers.get(name)
-    if (acker === undefined) return false
-    acker(next)
+  /**
+   * Test hook: sends an ack of `next` on the stream `peer` opened for
+   * `name`, whatever was received; sealed with the key of stream `sealedFor`
+   * (default: the same stream), to play an ack meant for another stream.
+   */
+  forgeAck (peer: string, name: string, next: number, sealedFor: string = name): boolean {
+    const state = this.peers.get(peer)
+    const target = state?.ackers.get(name)
+    const sealer = state?.ackers.get(sealedFor)
+    if (target === undefined || sealer === undefined) return false
+    target.write(() => sealer.frame(next))
     return true
   }
 
@@ -497,15 +514,18 @@ export class StreamManager {
   private acker (peer: string, name: string, state: PeerStreams, reader: FrameReader, sealer: RecordSealer, incarnation: string, start: number): { schedule: () => void } {
     let acked = start
     let scheduled = false
-    const write = (next: number): void => {
+    const frame = (next: number): Uint8Array => {
+      const { ciphertext, tag } = sealer.seal(this.options.wire.ackBody(next))
+      const payload = new Uint8Array(ciphertext.byteLength + tag.byteLength)
+      payload.set(ciphertext, 0)
+      payload.set(tag, ciphertext.byteLength)
+      return this.options.wire.frame(payload)
+    }
+    const write = (bytes: () => Uint8Array): void => {
       const stream = reader.stream
-      if (stream.writeStatus !== 'writable' || sealer === undefined) return
+      if (stream.writeStatus !== 'writable') return
       try {
-        const { ciphertext, tag } = sealer.seal(this.options.wire.ackBody(next))
-        const payload = new Uint8Array(ciphertext.byteLength + tag.byteLength)
-        payload.set(ciphertext, 0)
-        payload.set(tag, ciphertext.byteLength)
-        stream.send(this.options.wire.frame(payload))
+        stream.send(bytes())
       } catch (err) {
         this.options.onEncryptionError?.(peer, name, err)
       }
@@ -516,10 +536,10 @@ export class StreamManager {
       const position = state.inbound.get(name)
       if (position?.incarnation !== incarnation || position.next <= acked) return
       acked = position.next
-      write(acked)
+      write(() => frame(acked))
     }
     this.finalAcks.set(reader, flush)
-    state.ackers.set(name, (next) => { write(next ?? state.inbound.get(name)?.next ?? acked) })
+    state.ackers.set(name, { frame, write, flush })
     return {
       schedule: () => {
         if (scheduled) return

@@ -15,7 +15,7 @@ export interface TestHooks {
   /** The live secrets, so a test can check they are zeroed: never use outside tests. */
   keyMaterial (peer?: string): { identityX25519Private: Uint8Array, peerKeys?: { readonly destroyed: boolean } }
   suppressAcks (on: boolean): void
-  forgeAck (peer: string, stream: string, next: number): boolean
+  forgeAck (peer: string, stream: string, next: number, sealedFor?: string): boolean
   outboxState (peer: string, stream: string): OutboxState | undefined
   abortConnection (peer: string): boolean
 }
@@ -78,10 +78,12 @@ export function suppressAcks (node: GlueberryNode, on = true): void {
 /**
  * Sends an acknowledgement of `next` on the stream `peer` opened to the node
  * for `stream`, whatever was received: a peer that acknowledges what was
- * never sent, or twice. Returns false when there is no such stream.
+ * never sent, or twice. With `sealedFor`, the ack is sealed with the key of
+ * that other stream (an ack meant for another stream). Returns false when
+ * there is no such stream.
  */
-export function forgeAck (node: GlueberryNode, peer: string, stream: string, next: number): boolean {
-  return hooks(node).forgeAck(peer, stream, next)
+export function forgeAck (node: GlueberryNode, peer: string, stream: string, next: number, sealedFor?: string): boolean {
+  return hooks(node).forgeAck(peer, stream, next, sealedFor)
 }
 
 /** Where the node's outbox for (peer, stream) stands; undefined before the first send. */

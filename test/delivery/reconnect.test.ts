@@ -3,36 +3,13 @@
  * nodes on 127.0.0.1: what send() accepted arrives exactly once and in order,
  * or is reported as an UndeliveredError naming exactly which messages.
  */
-import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs'
+import { filter, firstValueFrom, take, timeout } from 'rxjs'
 import { ConnectionState, ErrorCode, UndeliveredError } from '../../lib/index.js'
-import type { GlueberryError, GlueberryNode, NodeOptions } from '../../lib/index.js'
 import { abortConnection, outboxState, suppressAcks } from '../../lib/testing/index.js'
 import { autoHandshake, establishedPair, startNode, stopAll, waitForState } from '../helpers/nodes.js'
+import { collect, decode, encode, errorsOf, fast, range } from './helpers.js'
 
 afterEach(async () => { await stopAll() })
-
-const fast: NodeOptions = { reconnect: { baseDelay: 50, maxDelay: 200, jitter: 0, maxAttempts: 1000 } }
-
-const encode = (i: number): Uint8Array => {
-  const bytes = new Uint8Array(64)
-  new DataView(bytes.buffer).setUint32(0, i)
-  return bytes
-}
-const decode = (data: Uint8Array): number => new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0)
-
-async function collect (node: GlueberryNode, from: string, count: number, ms = 30_000): Promise<number[]> {
-  return await firstValueFrom(node.messages$.pipe(
-    filter(m => m.peerId === from && m.stream === 'chat'), take(count), toArray(), timeout(ms)
-  )).then(messages => messages.map(m => decode(m.data)))
-}
-
-function errorsOf (node: GlueberryNode): GlueberryError[] {
-  const errors: GlueberryError[] = []
-  node.errors$.subscribe(e => errors.push(e))
-  return errors
-}
-
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i)
 
 describe('acknowledged delivery across a dead connection', () => {
   it('resends exactly what was not acknowledged after the connection is aborted mid-burst, and queues sends while reconnecting', async () => {
