@@ -166,6 +166,7 @@ class Node implements GlueberryNode {
         this.streams.release(peer, reason)
       },
       onConnected: (peer, outbound) => {
+        this.streams.connected(peer)
         this.stats.connected(peer, outbound)
         this.statsChanged.next(this.stats.revision)
         if (this.book.has(peer)) this.book.touchLastSeen(peer)

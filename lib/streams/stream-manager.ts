@@ -178,19 +178,24 @@ export class StreamManager {
   async send (peer: string, name: string, data: Uint8Array, signal?: AbortSignal, awaitDelivery = false): Promise<void> {
     if (this.closed) throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
     const state = this.peers.get(peer)
-    if (name === HANDSHAKE_STREAM) {
-      if (this.options.connectionFor(peer) === undefined) throw notConnected(peer, name)
-    } else if (state?.keys === undefined || !state.allowed.has(name)) {
-      const connected = this.options.connectionFor(peer) !== undefined
-      if (state?.allowed.has(name) !== true) {
-        // Not connected is the more useful answer during an outage.
-        if (!connected) throw notConnected(peer, name)
-        throw new GlueberryError(ErrorCode.StreamNotPrepared,
-          `stream '${name}' is not prepared for peer ${peer}: call prepareStreams first`, { peer, stream: name })
-      }
-      if (!connected && !this.options.retains(peer)) throw notConnected(peer, name)
+    const prepared = name === HANDSHAKE_STREAM || state?.allowed.has(name) === true
+    // Not connected is the more useful answer during an outage, so it is
+    // checked first; a known peer being reconnected is the exception.
+    if (this.options.connectionFor(peer) === undefined && (name === HANDSHAKE_STREAM || !prepared || !this.options.retains(peer))) {
+      throw notConnected(peer, name)
+    }
+    if (!prepared) {
+      throw new GlueberryError(ErrorCode.StreamNotPrepared,
+        `stream '${name}' is not prepared for peer ${peer}: call prepareStreams first`, { peer, stream: name })
     }
     await this.outbox(peer, name).send(data, signal, awaitDelivery)
+  }
+
+  /** A connection to the peer is open: what waits in its outboxes may go (if prepared). */
+  connected (peer: string): void {
+    const state = this.peers.get(peer)
+    if (state === undefined) return
+    for (const outbox of state.outboxes.values()) outbox.kick()
   }
 
   /** Routes a stream the remote opened. Registered as the libp2p handler of every glueberry protocol. */
