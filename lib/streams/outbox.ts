@@ -61,7 +61,8 @@ export interface OutboxOptions {
   open: (firstSeq: number, signal: AbortSignal) => Promise<OpenedStream>
   report: (error: GlueberryError) => void
   counters?: OutboxCounters
-  onFlushed?: (messages: number, queued: number) => void
+  /** Messages written to libp2p (0 on an ack), and messages still unacknowledged (the pending-messages gauge). */
+  onFlushed?: (messages: number, unacked: number) => void
   onEncryptionError?: (error: unknown) => void
   onChannelClosed?: () => void
 }
@@ -233,7 +234,7 @@ export class Outbox implements ChannelSource {
     if (channel !== this.channel) return
     this.retryDelay = RETRY_BASE_MS
     if (!this.options.reliable) this.acknowledge(this.base + count)
-    this.options.onFlushed?.(count, this.untransmitted)
+    this.options.onFlushed?.(count, this.unacked)
   }
 
   opened (channel: OutboundChannel, remote: StreamPosition | undefined): void {
@@ -358,6 +359,7 @@ export class Outbox implements ChannelSource {
     if (count <= 0) return
     this.release(count, (entry) => { entry.waiter?.resolve() })
     this.options.counters?.acked(count)
+    this.options.onFlushed?.(0, this.unacked)
     this.gate.update(this.level)
     if (this.unacked === 0) this.settleDrained()
   }
