@@ -528,7 +528,7 @@ export class StreamManager {
    * ACK_EVERY_BYTES bytes were emitted since the last one (bulk traffic:
    * about one ack per received batch), otherwise after ACK_DELAY_MS
    * (sparse traffic: a request/response exchange pays one ack per
-   * ACK_DELAY_MS, not one per message). Measured in bench/README.md.
+   * ACK_DELAY_MS, not one per message). Cost measured in the README.
    */
   private acker (peer: string, name: string, state: PeerStreams, reader: FrameReader, sealer: RecordSealer, incarnation: string, start: number): { schedule: (bytes: number) => void } {
     let acked = start
