@@ -325,10 +325,11 @@ export class Outbox implements ChannelSource {
       return
     }
     if (error !== undefined && this.unacked > 0 && this.options.canOpen()) {
-      // The stream failed while the peer is still there (a reset, a refused
-      // stream): try again after a backoff, resending what is unacknowledged.
-      this.options.report(error)
-      this.scheduleRetry()
+      // The stream failed while the peer seems still there (a reset, a
+      // refused stream): try again after a backoff, resending what is
+      // unacknowledged. It is reported then, if the peer is still there: a
+      // stream that died with its connection is not news.
+      this.scheduleRetry(error)
     } else if (error === undefined) {
       // A clean close (closeWriter, drain): reopen if more came in meanwhile.
       this.kick()
@@ -348,12 +349,13 @@ export class Outbox implements ChannelSource {
     channel.start()
   }
 
-  private scheduleRetry (): void {
+  private scheduleRetry (failure: GlueberryError): void {
     if (this.retryTimer !== undefined) return
     const delay = this.retryDelay
     this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS)
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
+      if (this.options.canOpen()) this.options.report(failure)
       this.kick()
     }, delay)
   }

@@ -261,6 +261,9 @@ export class StreamManager {
   release (peer: string, reason: GlueberryError): void {
     const state = this.peers.get(peer)
     if (state === undefined) return
+    // What was emitted is acknowledged before the streams go (best effort:
+    // the bytes may still leave before the reset), so the sender resends less.
+    for (const acker of state.ackers.values()) acker.flush()
     // Keys first: a transport that ends below must not reopen on them.
     state.keys?.destroy()
     state.keys = undefined
@@ -321,8 +324,13 @@ export class StreamManager {
     void withDeadline(CLOSE_TIMEOUT_MS, `close did not finish in ${CLOSE_TIMEOUT_MS} ms`, async (s) => { await outbox.closeChannel(s) })
   }
 
-  /** {@link closePeer} for every peer at once (the first step of a node's stop). */
+  /**
+   * {@link closePeer} for every peer at once (the first step of a node's
+   * stop). Acknowledges first what was emitted: the drain below gives those
+   * acks time to leave before the streams are reset.
+   */
   async closeAll (signal: AbortSignal, reason: UndeliveredReason): Promise<void> {
+    for (const state of this.peers.values()) for (const acker of state.ackers.values()) acker.flush()
     await Promise.all([...this.peers.keys()].map(async peer => { await this.closePeer(peer, signal, reason) }))
   }
 
