@@ -80,6 +80,8 @@ const COMPACT_AT = 1024
  */
 const SLAB_SIZE = 64 * 1024
 const SLAB_MESSAGE_MAX = 16 * 1024
+/** First slab after the outbox was empty: an idle (peer, stream) must not hold 64 KiB. */
+const SLAB_START = 2 * 1024
 
 export class Outbox implements ChannelSource {
   private entries: Entry[] = []
@@ -103,6 +105,8 @@ export class Outbox implements ChannelSource {
   private remoteLimit?: number
   private slab?: Uint8Array
   private slabUsed = 0
+  /** Size of the next slab: doubles while traffic fills them, back to SLAB_START when the outbox empties. */
+  private slabSize = SLAB_START
 
   constructor (private readonly options: OutboxOptions) {
     this.bytesPerSlot = Math.max(1, options.highBytes / options.high)
@@ -403,6 +407,9 @@ export class Outbox implements ChannelSource {
     if (this.head === this.entries.length) {
       this.entries = []
       this.head = 0
+      // Nothing refers to the slab any more: let it go with the messages.
+      this.slab = undefined
+      this.slabSize = SLAB_START
     } else if (this.head >= COMPACT_AT && this.head * 2 >= this.entries.length) {
       this.entries = this.entries.slice(this.head)
       this.head = 0
@@ -427,8 +434,9 @@ export class Outbox implements ChannelSource {
   private copy (data: Uint8Array): Uint8Array {
     const size = data.byteLength
     if (size > SLAB_MESSAGE_MAX) return data.slice()
-    if (this.slab === undefined || this.slabUsed + size > SLAB_SIZE) {
-      this.slab = new Uint8Array(SLAB_SIZE)
+    if (this.slab === undefined || this.slabUsed + size > this.slab.byteLength) {
+      if (this.slab !== undefined) this.slabSize = Math.min(SLAB_SIZE, this.slabSize * 2)
+      this.slab = new Uint8Array(Math.max(this.slabSize, size))
       this.slabUsed = 0
     }
     const view = this.slab.subarray(this.slabUsed, this.slabUsed + size)
