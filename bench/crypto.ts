@@ -155,15 +155,18 @@ function keyScheduleOps (backend: CryptoBackend, { a, b }: Parties): Array<[stri
   const atB = createPeerKeys(backend, b, a.peerIdString, a.edPublicKey)
   const ctxA = { protocolId, peer: b.peerIdString }
   const ctxB = { protocolId, peer: a.peerIdString }
+  const position = { incarnation: new Uint8Array(8), seq: 0, maxMessageSize: 1024 * 1024 }
   return [
     ['deriveStreamKeys, full (2 X25519 + HKDF)', () => { sink ^= deriveStreamKeys(input).sendKey[0] }],
     ['deriveStreamKeys, cached static secret', () => { sink ^= deriveStreamKeys(cached).sendKey[0] }],
     ['stream opening, both sides (keygen x2 + derive x2)', () => {
-      const opening = atA.opener(ctxA)
-      const answer = atB.responder(ctxB, opening.header)
-      const sealer = opening.complete(answer.header)
-      sealer.destroy()
+      const opening = atA.opener(ctxA, position)
+      const answer = atB.responder(ctxB, opening.header, () => position)
+      const keys = opening.complete(answer.header)
+      keys.sealer.destroy()
+      keys.acks.destroy()
       answer.opener.destroy()
+      answer.acks.destroy()
     }],
     ['createPeerKeys (Ed25519->X25519 + static X25519)', () => {
       createPeerKeys(backend, a, b.peerIdString, b.edPublicKey).destroy()

@@ -100,6 +100,8 @@ const GLUEBERRY_ERRORS: Record<ErrorCode, Mapping> = {
   },
   [ErrorCode.StreamClosed]: { exit: ExitCode.Failure, message: e => `the stream to ${peerOf(e)} closed` },
   [ErrorCode.Backpressure]: { exit: ExitCode.Failure },
+  [ErrorCode.Undelivered]: { exit: ExitCode.Failure },
+  [ErrorCode.ProtocolViolation]: { exit: ExitCode.Failure },
   [ErrorCode.InvalidPeerId]: { exit: ExitCode.Multiaddr, message: e => `invalid peer id: ${e.message}` },
   [ErrorCode.InvalidMultiaddr]: { exit: ExitCode.Multiaddr, message: e => `bad multiaddr: ${e.message}` },
   [ErrorCode.PeerNotFound]: { exit: ExitCode.Failure },

@@ -79,8 +79,17 @@ export interface NodeDump {
  */
 export type NodeStatus = 'created' | 'starting' | 'started' | 'stopping' | 'stopped'
 
-/** Options of {@link GlueberryNode.send}: an AbortSignal for the wait above the high watermark. */
-export interface SendOptions extends AbortOptions {}
+/** Options of {@link GlueberryNode.send}. `signal` turns the wait above the high watermark into a `BACKPRESSURE` error. */
+export interface SendOptions extends AbortOptions {
+  /**
+   * Resolve only once the peer acknowledged the message (it was emitted on
+   * its `messages$`), instead of once it is accepted. Rejects with an
+   * `UndeliveredError` (code UNDELIVERED) if it never will be. On the
+   * plaintext handshake stream, which has no acknowledgements, it resolves
+   * once the message is written to the libp2p stream.
+   */
+  awaitDelivery?: boolean
+}
 
 /** Options of {@link GlueberryNode.failHandshake}. */
 export interface FailHandshakeOptions {
@@ -187,15 +196,21 @@ export interface GlueberryNode {
   cancelReconnection (peerId: string): void
 
   /**
-   * Queues `data` for the peer's `stream`, in order, and resolves once it is
-   * queued (not when delivered). Messages sent in the same tick travel in one
-   * encrypted record. Above the stream's high watermark (`flow`) it waits;
-   * `options.signal` turns that wait into a `BACKPRESSURE` error.
+   * Accepts one message for (peer, stream): resolves once it has a place in
+   * the stream's outbox (waiting at the high watermark), or, with
+   * `awaitDelivery`, once the peer acknowledged it. Every accepted message is
+   * delivered exactly once and in order, across reconnects, or reported on
+   * `errors$` as an `UndeliveredError`.
+   *
+   * Messages sent in the same tick travel in one encrypted record. Above the
+   * stream's high watermark (`flow`, counting unacknowledged messages) it
+   * waits; `options.signal` turns that wait into a `BACKPRESSURE` error.
    *
    * @param stream A stream prepared in the handshake, or `'handshake'` (plaintext).
    * @throws {GlueberryError} `NOT_CONNECTED`, `STREAM_NOT_PREPARED`,
    *   `INVALID_STREAM_NAME`, `MESSAGE_TOO_LARGE`, `MALFORMED_RECORD` (data not
-   *   a Uint8Array), `BACKPRESSURE`, `ABORTED`, `NODE_NOT_STARTED`.
+   *   a Uint8Array), `BACKPRESSURE`, `ABORTED`, `NODE_NOT_STARTED`, and with
+   *   `awaitDelivery`, `UNDELIVERED`.
    */
   send (peerId: string, stream: string, data: Uint8Array, options?: SendOptions): Promise<void>
 

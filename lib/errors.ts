@@ -57,6 +57,10 @@ export const ErrorCode = {
   StreamClosed: 'STREAM_CLOSED',
   /** A send waited above the high watermark and its AbortSignal fired. */
   Backpressure: 'BACKPRESSURE',
+  /** Messages send() accepted that were not delivered: see {@link UndeliveredError}. */
+  Undelivered: 'UNDELIVERED',
+  /** The remote broke the delivery protocol (an ack for what was never sent, a sequence gap). */
+  ProtocolViolation: 'PROTOCOL_VIOLATION',
   // peers, address book and connections
   /** Not a peer id (or the node's own where another peer is needed). */
   InvalidPeerId: 'INVALID_PEER_ID',
@@ -182,6 +186,69 @@ export class GlueberryError extends Error {
       stream: this.stream,
       retriable: this.retriable
     }
+  }
+}
+
+/** Why messages accepted by send() were not delivered. */
+export type UndeliveredReason =
+  /** removePeer() while messages were unacknowledged. */
+  | 'peer-removed'
+  /** blacklist() while messages were unacknowledged. */
+  | 'blacklisted'
+  /** The peer reached Disconnected with no further reconnection attempt. */
+  | 'reconnect-given-up'
+  /** disconnect() and drainTimeout passed before the peer acknowledged. */
+  | 'disconnected'
+  /** stop() and drainTimeout passed before the peer acknowledged. */
+  | 'stopped'
+  /** The remote process restarted (a new incarnation): what the old one got is unknown. */
+  | 'remote-restarted'
+  /** Larger than the peer's maxMessageSize (announced in its stream header): it would refuse it. */
+  | 'too-large'
+  /** The plaintext handshake stream ended before these were written (it has no acknowledgements). */
+  | 'stream-closed'
+
+export interface UndeliveredDetails {
+  peer: string
+  stream: string
+  /** Number of messages. */
+  count: number
+  /** Sequence number of the first and last of them (contiguous range). */
+  firstSeq: number
+  lastSeq: number
+  reason: UndeliveredReason
+  cause?: unknown
+}
+
+/**
+ * Messages that `send()` accepted and that will never be delivered (or, for
+ * `remote-restarted`, may not have been): exactly which ones and why.
+ * Code `UNDELIVERED`; emitted on `errors$`, and the rejection of a
+ * `send(..., { awaitDelivery: true })` whose message is among them.
+ */
+export class UndeliveredError extends GlueberryError {
+  override readonly name: string = 'UndeliveredError'
+  override readonly peer: string
+  override readonly stream: string
+  readonly count: number
+  readonly firstSeq: number
+  readonly lastSeq: number
+  readonly reason: UndeliveredReason
+
+  constructor (details: UndeliveredDetails) {
+    super(ErrorCode.Undelivered,
+      `${details.count} message(s) on stream '${details.stream}' to ${details.peer} (seq ${details.firstSeq}..${details.lastSeq}) not delivered: ${details.reason}`,
+      { peer: details.peer, stream: details.stream, cause: details.cause, retriable: false })
+    this.peer = details.peer
+    this.stream = details.stream
+    this.count = details.count
+    this.firstSeq = details.firstSeq
+    this.lastSeq = details.lastSeq
+    this.reason = details.reason
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return { ...super.toJSON(), count: this.count, firstSeq: this.firstSeq, lastSeq: this.lastSeq, reason: this.reason }
   }
 }
 

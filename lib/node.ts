@@ -10,6 +10,7 @@ import type { Observable } from 'rxjs'
 import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ErrorCode, GlueberryError, abortError } from './errors.js'
+import type { UndeliveredReason } from './errors.js'
 import type { FailHandshakeOptions, GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions } from './api.js'
 import { dumpOf, healthOf } from './observability/report.js'
 import type { ReportSource } from './observability/report.js'
@@ -92,6 +93,8 @@ class Node implements GlueberryNode {
   private readonly backend
   private detachHandshake?: () => void
   private stopping?: Promise<void>
+  /** Peers removed from the address book while connected: their loss is reported as 'peer-removed'. */
+  private readonly removed = new Set<string>()
 
   readonly peerId: string
   readonly version: ProtocolVersion = CURRENT_VERSION
@@ -146,6 +149,14 @@ class Node implements GlueberryNode {
       onBackpressure: (stream, event, seconds) => {
         if (event === 'engaged') metrics.backpressureEngaged(stream)
         else metrics.backpressureWait(stream, seconds ?? 0)
+      },
+      // A random id per node: a peer seeing a new one knows we restarted.
+      incarnation: this.backend.randomBytes(8),
+      retains: (peer) => this.statusValue === 'started' && this.book.has(peer) && !this.book.isBlacklisted(peer) &&
+        this.connections.state(peer) !== ConnectionState.Disconnected,
+      onDelivery: (peer, stream, event, count) => {
+        this.stats.delivery(peer, stream, event, count)
+        if (event !== 'acked') this.statsChanged.next(this.stats.revision)
       }
     })
     this.connections = new ConnectionManager({
@@ -166,6 +177,7 @@ class Node implements GlueberryNode {
         this.streams.release(peer, reason)
       },
       onConnected: (peer, outbound) => {
+        this.streams.connected(peer)
         this.stats.connected(peer, outbound)
         this.statsChanged.next(this.stats.revision)
         if (this.book.has(peer)) this.book.touchLastSeen(peer)
@@ -201,6 +213,8 @@ class Node implements GlueberryNode {
         this.stats.failed(event.peerId)
       }
       logger.debug('connection state', { peer_id: event.peerId, state: event.state, previous: event.previous })
+      // `terminal: false` announces the Reconnecting that follows: the outbox waits for it.
+      if (event.state === ConnectionState.Disconnected && event.terminal !== false) this.onDisconnected(event.peerId)
     })
   }
 
@@ -263,7 +277,7 @@ class Node implements GlueberryNode {
     this.detachHandshake?.()
     // Accepted messages are written before the streams close (bounded by
     // drainTimeout): send() resolving must not mean "maybe".
-    if (wasStarted) await withDeadline(this.config.drainTimeout, 'drainTimeout', async (s) => { await this.streams.closeAll(s) })
+    if (wasStarted) await withDeadline(this.config.drainTimeout, 'drainTimeout', async (s) => { await this.streams.closeAll(s, 'stopped') })
     const reason = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
     this.connections.stop()
     this.streams.stop(reason)
@@ -297,6 +311,10 @@ class Node implements GlueberryNode {
   async removePeer (peerId: string): Promise<void> {
     this.assertUsable()
     await this.book.remove(peerId)
+    // Connected: the messages still go out on this connection; what is not
+    // acknowledged when it ends is reported then (no reconnection follows).
+    if (this.connectionFor(peerId) === undefined) this.dropPeer(peerId, 'peer-removed')
+    else this.removed.add(peerId)
   }
 
   getPeer (peerId: string): PeerEntry | undefined {
@@ -322,7 +340,8 @@ class Node implements GlueberryNode {
     this.assertStarted()
     checkPeerId(peerId)
     if (options.signal?.aborted === true) throw abortError(options.signal, 'disconnect', { peer: peerId })
-    await withDeadline(this.config.drainTimeout, 'drainTimeout', async (s) => { await this.streams.closePeer(peerId, s) }, options.signal)
+    await withDeadline(this.config.drainTimeout, 'drainTimeout', async (s) => { await this.streams.closePeer(peerId, s, 'disconnected') }, options.signal)
+    this.dropPeer(peerId, 'disconnected')
     this.connections.disconnect(peerId)
     await this.hangUp(peerId, options.signal)
   }
@@ -345,7 +364,7 @@ class Node implements GlueberryNode {
         `message of ${data.byteLength} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`, { peer: peerId, stream })
     }
     try {
-      await this.streams.send(peerId, stream, data, signal)
+      await this.streams.send(peerId, stream, data, signal, options.awaitDelivery === true)
     } catch (err) {
       // A typo'd id must not look retriable: parse it only on this path, never per message.
       if (err instanceof GlueberryError && err.code === ErrorCode.NotConnected) checkPeerId(peerId)
@@ -424,6 +443,7 @@ class Node implements GlueberryNode {
       // Even when the ban could not be persisted (a quarantined book), the
       // caller asked to be rid of the peer now.
       if (this.statusValue === 'started') {
+        this.dropPeer(peerId, 'blacklisted')
         this.connections.blacklisted(peerId)
         await this.hangUp(peerId)
       }
@@ -485,11 +505,39 @@ class Node implements GlueberryNode {
     return {
       tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count),
       breakSealer: (peer, stream) => this.streams.breakSealer(peer, stream),
+      suppressAcks: (on) => { this.streams.suppressAcks(on) },
+      forgeAck: (peer, stream, next, sealedFor) => this.streams.forgeAck(peer, stream, next, sealedFor),
+      outboxState: (peer, stream) => this.streams.outboxState(peer, stream),
+      abortConnection: (peer) => {
+        const connection = this.connectionFor(peer)
+        if (connection === undefined) return false
+        connection.abort(new Error('aborted by a test'))
+        return true
+      },
       keyMaterial: (peer) => {
         const keys = peer === undefined ? undefined : this.streams.peerKeys(peer)
         return { identityX25519Private: this.identity.xPrivateKey, ...(keys === undefined ? {} : { peerKeys: keys }) }
       }
     }
+  }
+
+  /**
+   * Disconnected is final only when no reconnection follows in the same
+   * step (a lost connection goes Disconnected -> Reconnecting at once): the
+   * check waits for the step to commit. Then what the peer has not
+   * acknowledged is reported, and its streams are forgotten.
+   */
+  private onDisconnected (peer: string): void {
+    queueMicrotask(() => {
+      if (this.statusValue !== 'started' || this.connections.state(peer) !== ConnectionState.Disconnected) return
+      this.dropPeer(peer, this.removed.delete(peer) ? 'peer-removed' : 'reconnect-given-up')
+    })
+  }
+
+  private dropPeer (peer: string, reason: UndeliveredReason): void {
+    this.streams.drop(peer, reason, new GlueberryError(
+      reason === 'blacklisted' ? ErrorCode.PeerBlacklisted : ErrorCode.NotConnected,
+      `messages to ${peer} can no longer be delivered (${reason})`, { peer }))
   }
 
   private deliver (message: IncomingMessage): void {

@@ -4,15 +4,15 @@
  *
  * `createPeerKeys` checks the peer's Ed25519 public key against its peer id,
  * converts it to X25519 and computes the static secret once; every stream
- * opening then exchanges headers (salt, ephemeral key) and runs the v2 key
- * schedule (key-schedule.ts). Each side writes only on streams it opened, so
- * the opener keeps only the opener->responder key (a sealer) and the
- * responder only that same key (an opener); the unused key is zeroed at once.
+ * opening then exchanges headers (salt, ephemeral key, incarnation, sequence)
+ * and runs the v2 key schedule (key-schedule.ts). Each side writes messages
+ * only on streams it opened; the reverse direction carries only the
+ * responder's acknowledgements, sealed with the responder->opener key.
  *
  * @module
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
-import type { OpenerHandshake, PeerKeys, ResponderHandshake, StreamContext } from '../streams/ports.js'
+import type { OpenedKeys, OpenerHandshake, PeerKeys, ResponderHandshake, StreamContext, StreamPosition } from '../streams/ports.js'
 import { decodeStreamHeader, encodeStreamHeader } from '../wire/header.js'
 import type { CryptoBackend } from './backend.js'
 import { deriveStreamKeys, generateStreamSecrets } from './key-schedule.js'
@@ -48,14 +48,14 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
   }
 
   return {
-    opener (ctx: StreamContext): OpenerHandshake {
+    opener (ctx: StreamContext, local: StreamPosition): OpenerHandshake {
       check(ctx)
       const { salt, ephemeral } = generateStreamSecrets(backend)
-      const header = encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey })
+      const header = encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey, ...local })
       let used = false
       return {
         header,
-        complete (responderHeader: Uint8Array): RecordSealer {
+        complete (responderHeader: Uint8Array): OpenedKeys {
           if (used) throw new GlueberryError(ErrorCode.SessionClosed, 'stream opening already completed or destroyed', { peer: peerId })
           used = true
           try {
@@ -70,8 +70,11 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
               opener: { peerId: localPeer, salt, ephemeralPublicKey: ephemeral.publicKey },
               responder: { peerId: remotePeer, salt: response.salt, ephemeralPublicKey: response.ephemeralKey }
             })
-            receiveKey.fill(0)
-            return new RecordSealer(sendKey, { backend })
+            return {
+              sealer: new RecordSealer(sendKey, { backend }),
+              acks: new RecordOpener(receiveKey, { backend }),
+              remote: { incarnation: response.incarnation, seq: response.seq, maxMessageSize: response.maxMessageSize }
+            }
           } finally {
             ephemeral.privateKey.fill(0)
           }
@@ -83,9 +86,12 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
       }
     },
 
-    responder (ctx: StreamContext, openerHeader: Uint8Array): ResponderHandshake {
+    responder (ctx: StreamContext, openerHeader: Uint8Array, answer: (remote: StreamPosition) => StreamPosition): ResponderHandshake {
       check(ctx)
       const request = decodeStreamHeader(openerHeader)
+      const remote = { incarnation: request.incarnation, seq: request.seq, maxMessageSize: request.maxMessageSize }
+      // Decided before any secret is generated: a refusal costs no key material.
+      const local = answer(remote)
       const { salt, ephemeral } = generateStreamSecrets(backend)
       const { sendKey, receiveKey } = deriveStreamKeys({
         backend,
@@ -96,10 +102,11 @@ export function createPeerKeys (backend: CryptoBackend, identity: Identity, peer
         opener: { peerId: remotePeer, salt: request.salt, ephemeralPublicKey: request.ephemeralKey },
         responder: { peerId: localPeer, salt, ephemeralPublicKey: ephemeral.publicKey }
       })
-      sendKey.fill(0)
       return {
-        header: encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey }),
-        opener: new RecordOpener(receiveKey, { backend })
+        header: encodeStreamHeader({ salt, ephemeralKey: ephemeral.publicKey, ...local }),
+        opener: new RecordOpener(receiveKey, { backend }),
+        acks: new RecordSealer(sendKey, { backend }),
+        remote
       }
     },
 

@@ -23,6 +23,16 @@ export interface StreamStats {
   readonly lastSentAt?: number
   /** When the last message was received. */
   readonly lastReceivedAt?: number
+  /** Messages the peer acknowledged (handshake stream: written to libp2p). */
+  readonly messagesAcked: number
+  /** Accepted messages neither acknowledged nor reported undelivered yet. */
+  readonly messagesUnacked: number
+  /** Messages transmitted again on a new stream after a reconnect or a reset. */
+  readonly messagesResent: number
+  /** Messages reported undelivered on errors$ (UndeliveredError). */
+  readonly messagesUndelivered: number
+  /** Received messages dropped because they had already been emitted. */
+  readonly duplicatesDropped: number
 }
 
 /** Counters of one peer (`node.peerStats(peerId)`). Times are ms since the epoch. */
@@ -55,6 +65,16 @@ export interface PeerStats {
   readonly connectionCount: number
   /** Dials that failed and handshakes that timed out. */
   readonly failureCount: number
+  /** Messages the peer acknowledged, all streams. */
+  readonly messagesAcked: number
+  /** Accepted messages neither acknowledged nor reported undelivered yet, all streams. */
+  readonly messagesUnacked: number
+  /** Messages transmitted again after a reconnect or a reset, all streams. */
+  readonly messagesResent: number
+  /** Messages reported undelivered on errors$, all streams. */
+  readonly messagesUndelivered: number
+  /** Received duplicates dropped, all streams. */
+  readonly duplicatesDropped: number
   /** Per-stream counters, by stream name. */
   readonly streams: Readonly<Record<string, StreamStats>>
 }
@@ -88,7 +108,14 @@ interface MutableStream {
   bytesReceived: number
   lastSentAt?: number
   lastReceivedAt?: number
+  messagesAcked: number
+  messagesResent: number
+  messagesUndelivered: number
+  duplicatesDropped: number
 }
+
+/** Delivery events counted per (peer, stream). */
+export type DeliveryCounter = 'acked' | 'resent' | 'undelivered' | 'duplicate'
 
 interface MutablePeer extends MutableStream {
   connected: boolean
@@ -101,7 +128,11 @@ interface MutablePeer extends MutableStream {
 }
 
 function emptyStream (): MutableStream {
-  return { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 }
+  return { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, messagesAcked: 0, messagesResent: 0, messagesUndelivered: 0, duplicatesDropped: 0 }
+}
+
+function unacked (s: MutableStream): number {
+  return Math.max(0, s.messagesSent - s.messagesAcked - s.messagesUndelivered)
 }
 
 export class StatsTracker {
@@ -131,6 +162,19 @@ export class StatsTracker {
     const s = this.stream(p, stream)
     p.messagesReceived++; p.bytesReceived += bytes; p.lastReceivedAt = at
     s.messagesReceived++; s.bytesReceived += bytes; s.lastReceivedAt = at
+    this.version++
+  }
+
+  /** Counts acknowledgements, resends, undelivered reports and dropped duplicates. */
+  delivery (peer: string, stream: string, event: DeliveryCounter, count: number): void {
+    const p = this.peer(peer)
+    const s = this.stream(p, stream)
+    switch (event) {
+      case 'acked': p.messagesAcked += count; s.messagesAcked += count; break
+      case 'resent': p.messagesResent += count; s.messagesResent += count; break
+      case 'undelivered': p.messagesUndelivered += count; s.messagesUndelivered += count; break
+      case 'duplicate': p.duplicatesDropped += count; s.duplicatesDropped += count; break
+    }
     this.version++
   }
 
@@ -172,7 +216,7 @@ export class StatsTracker {
     if (p === undefined) return undefined
     const now = this.now()
     const streams: Record<string, StreamStats> = {}
-    for (const [name, s] of p.streams) streams[name] = { name, ...s }
+    for (const [name, s] of p.streams) streams[name] = { name, ...s, messagesUnacked: unacked(s) }
     const last = Math.max(p.lastSentAt ?? -Infinity, p.lastReceivedAt ?? -Infinity)
     return {
       peerId: peer,
@@ -189,6 +233,11 @@ export class StatsTracker {
       ...(Number.isFinite(last) ? { lastMessageAt: last } : {}),
       connectionCount: p.connectionCount,
       failureCount: p.failureCount,
+      messagesAcked: p.messagesAcked,
+      messagesUnacked: unacked(p),
+      messagesResent: p.messagesResent,
+      messagesUndelivered: p.messagesUndelivered,
+      duplicatesDropped: p.duplicatesDropped,
       streams
     }
   }

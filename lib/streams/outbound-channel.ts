@@ -1,14 +1,16 @@
 /**
- * The writing half of one logical stream to one peer: the libp2p stream we
- * opened for (peer, name). Each side writes only on streams it opened, so
- * there is no simultaneous-open race and order per direction is guaranteed.
+ * The transport of one outbox: one libp2p stream we opened for (peer, name).
+ * Each side writes messages only on streams it opened, so there is no
+ * simultaneous-open race and order per direction is guaranteed; the
+ * responder writes back only acknowledgements.
  *
- * `send()` resolves once the message is queued, in order, for this stream.
- * Messages queued in the same tick are flushed together (one `stream.send()`,
- * coalesced into records on encrypted streams). When `stream.send()` returns
- * false the channel stops flushing until the stream's 'drain' event; the queue
- * then grows to the high watermark and `send()` waits until it falls back to
- * the low one. Nothing queues without limit.
+ * The channel owns no messages. It pulls what its source (the outbox) has
+ * not transmitted yet, in order: messages queued in the same tick are
+ * flushed together (one `stream.send()`, coalesced into records on encrypted
+ * streams). When `stream.send()` returns false it stops pulling until the
+ * stream's 'drain' event, so what is not yet written stays in the outbox,
+ * counted in its watermarks. Acknowledgements read from the stream go back to
+ * the source. When the stream ends, the source decides what to resend.
  *
  * @module
  */
@@ -16,14 +18,37 @@ import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCode, GlueberryError } from '../errors.js'
 import type { FrameEncoder } from './frame-encoders.js'
-import { untilAborted, withDeadline } from '../deadline.js'
+import type { FrameReader } from './frame-reader.js'
+import type { RecordOpener, StreamPosition } from './ports.js'
+import { untilAborted } from '../deadline.js'
 import { waitForDrain } from './stream-events.js'
-import { WatermarkGate } from './watermark-gate.js'
-import type { GateObserver } from './watermark-gate.js'
+import { decodeAckBody } from '../wire/ack.js'
 
 export interface OpenedStream {
   stream: Stream
   encoder: FrameEncoder
+  /** Encrypted streams: the responder's incarnation and the next sequence it expects. */
+  remote?: StreamPosition
+  /** Encrypted streams: opens the responder's acknowledgement records. */
+  acks?: RecordOpener
+  /** Encrypted streams: reads the reverse direction (acks) after the header. */
+  reader?: FrameReader
+}
+
+/** The outbox as the channel sees it. */
+export interface ChannelSource {
+  /** Messages accepted and not yet handed to this channel's stream. */
+  readonly untransmitted: number
+  /** Adds the untransmitted messages to `encoder`, in order; returns how many. */
+  fill (channel: OutboundChannel, encoder: FrameEncoder): number
+  /** The stream is open. Throws (ProtocolViolation) to refuse what the remote said. */
+  opened (channel: OutboundChannel, remote: StreamPosition | undefined): void
+  /** `count` messages were handed to the libp2p stream. */
+  written (channel: OutboundChannel, count: number): void
+  /** The remote acknowledged every message below `next`. Throws (ProtocolViolation) for a bad ack. */
+  acked (channel: OutboundChannel, next: number): void
+  /** The channel ended (cleanly when `error` is undefined). Called once. */
+  closed (channel: OutboundChannel, error: GlueberryError | undefined): void
 }
 
 export interface OutboundChannelOptions {
@@ -31,49 +56,32 @@ export interface OutboundChannelOptions {
   name: string
   /** Opens the libp2p stream and completes the stream header exchange. */
   open: (signal: AbortSignal) => Promise<OpenedStream>
-  high: number
-  low: number
-  /** Queued bytes that count as `high` messages (see {@link OutboundChannel.level}). */
-  highBytes: number
-  gate?: GateObserver
-  /** Called once when the channel ends; `undelivered` counts queued messages that never reached the stream. */
-  onClose: (channel: OutboundChannel, error: GlueberryError | undefined, undelivered: number) => void
-  /** Called after each flush: messages written, and messages still queued. */
-  onFlushed?: (messages: number, queued: number) => void
+  source: ChannelSource
   /** Sealing failed (nonce exhausted, keys destroyed): the channel ends. */
   onEncryptionError?: (error: unknown) => void
+  /** A bad acknowledgement or reverse-direction frame: reported, then the channel resets. */
+  onProtocolError?: (error: GlueberryError) => void
 }
 
 type Phase = 'idle' | 'opening' | 'open' | 'closed'
-
-/** How long a graceful close may take by default. */
-const CLOSE_TIMEOUT_MS = 5000
 
 export class OutboundChannel {
   private phase: Phase = 'idle'
   private stream?: Stream
   private encoder?: FrameEncoder
-  /** Messages accepted before the stream is open. */
-  private early: Uint8Array[] = []
+  private acks?: RecordOpener
+  private reader?: FrameReader
   private flushScheduled = false
   private flushing = false
-  private readonly gate: WatermarkGate<Uint8Array>
-  /** Aborts the opening attempt; only while there is one (it is not kept for the stream's life). */
+  /** Aborts the opening attempt; only while there is one. */
   private opening?: AbortController
   /** Settles when the opening attempt has (either way); close() waits on it. */
   private opened: Promise<void> = Promise.resolve()
-  private closeError?: GlueberryError
   private closingPromise?: Promise<void>
-  private readonly bytesPerSlot: number
-  /** Payload bytes of `early`. */
-  private earlyBytes = 0
-  /** Messages handed to the stream since it last accepted a write below its high-water mark. */
-  private unsettled = 0
+  /** Set just before the half-close: nothing more may be written. */
+  private sealed = false
 
-  constructor (private readonly options: OutboundChannelOptions) {
-    this.bytesPerSlot = Math.max(1, options.highBytes / options.high)
-    this.gate = new WatermarkGate<Uint8Array>(options.high, options.low, (data) => this.enqueue(data), options.gate)
-  }
+  constructor (private readonly options: OutboundChannelOptions) {}
 
   get name (): string {
     return this.options.name
@@ -83,41 +91,8 @@ export class OutboundChannel {
     return this.phase === 'closed'
   }
 
-  /** Messages accepted and not yet handed to the libp2p stream. */
-  get queued (): number {
-    return this.early.length + (this.encoder?.pending ?? 0)
-  }
-
-  /**
-   * What the watermarks compare: queued messages, or queued bytes in units
-   * of highBytes / high, whichever is more. Small messages are bounded by
-   * count, large ones by bytes, with the same `high` and `low`.
-   */
-  private get level (): number {
-    const bytes = this.earlyBytes + (this.encoder?.pendingBytes ?? 0)
-    return Math.max(this.queued, Math.ceil(bytes / this.bytesPerSlot))
-  }
-
-  get blocked (): boolean {
-    return this.gate.isBlocked
-  }
-
-  /** Resolves once `data` is queued, in call order; waits while the queue is above the watermark. */
-  async send (data: Uint8Array, signal?: AbortSignal): Promise<void> {
-    this.assertOpen()
-    const waiting = this.gate.submit(data, signal)
-    if (waiting !== undefined) await waiting
-  }
-
-  private enqueue (data: Uint8Array): number {
-    if (this.encoder !== undefined) this.encoder.add(data)
-    else {
-      this.early.push(data.slice())
-      this.earlyBytes += data.byteLength
-    }
-    if (this.phase === 'idle') this.startOpening()
-    this.scheduleFlush()
-    return this.level
+  get isOpen (): boolean {
+    return this.phase === 'open'
   }
 
   /** Test hook: the encoder, once the stream is open. */
@@ -125,96 +100,23 @@ export class OutboundChannel {
     return this.encoder
   }
 
-  /**
-   * Half-closes after writing everything accepted so far, including messages
-   * accepted while the stream was still opening. `signal` bounds the wait;
-   * what is still queued when it fires is reported as undelivered, never
-   * dropped silently.
-   */
-  async close (signal?: AbortSignal): Promise<void> {
-    if (this.phase === 'closed') return
-    this.closingPromise ??= signal === undefined
-      ? withDeadline(CLOSE_TIMEOUT_MS, `close did not finish in ${CLOSE_TIMEOUT_MS} ms`, async (s) => { await this.drainAndClose(s) })
-      : this.drainAndClose(signal)
-    await this.closingPromise
+  /** Test hook: the libp2p stream, once open. */
+  get libp2pStream (): Stream | undefined {
+    return this.stream
   }
 
-  /** Set once close() has begun: later messages belong on a new channel (which waits for this one). */
+  /** Set once close() has begun: a new channel for the same outbox waits for it. */
   get closing (): Promise<void> | undefined {
     return this.closingPromise
   }
 
-  private async drainAndClose (signal: AbortSignal): Promise<void> {
-    try {
-      if (this.phase === 'opening') await untilAborted(this.opened, signal)
-      const stream = this.stream
-      if (this.phase === 'open' && stream !== undefined) {
-        while (this.queued > 0 && this.phase === 'open') {
-          this.flush()
-          if (this.queued === 0) break
-          // Waiting for 'drain', or for a drain handler that has not run yet.
-          if (stream.writableNeedsDrain) await waitForDrain(stream, signal)
-          else await untilAborted(new Promise<void>(resolve => { setImmediate(resolve) }), signal)
-        }
-        if (this.phase === 'open') {
-          if (stream.writableNeedsDrain) await waitForDrain(stream, signal)
-          await stream.close({ signal })
-        }
-      }
-    } catch (err) {
-      // Aborting drops libp2p's write buffer too: the messages handed to the
-      // stream since it last had room may be in it. Count them as undelivered
-      // ("up to"), so a timed-out close is never silent.
-      const error = new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' was not written out in time and was reset`, {
-        peer: this.options.peer, stream: this.options.name, cause: err
-      })
-      this.finish(error, Math.max(this.unsettled, 1))
-      this.stream?.abort(error)
-      return
-    }
-    this.finish(undefined)
-  }
-
-  /** Ends the channel at once: drops what is queued and resets the stream. */
-  abort (error: GlueberryError): void {
-    if (this.phase === 'closed') return
-    this.stream?.abort(error)
-    this.finish(error)
-  }
-
-  private assertOpen (): void {
-    if (this.phase === 'closed') {
-      throw this.closeError ?? new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' is closed`, {
-        peer: this.options.peer, stream: this.options.name
-      })
-    }
-  }
-
-  private startOpening (): void {
+  /** Opens the stream (once). */
+  start (): void {
+    if (this.phase !== 'idle') return
     this.phase = 'opening'
     const opening = new AbortController()
     this.opening = opening
-    this.opened = this.options.open(opening.signal).then(({ stream, encoder }) => {
-      this.opening = undefined
-      if (this.phase === 'closed') {
-        encoder.destroy()
-        stream.abort(new Error('channel closed while opening'))
-        return
-      }
-      this.stream = stream
-      this.encoder = encoder
-      this.phase = 'open'
-      for (const message of this.early) encoder.add(message)
-      this.early = []
-      this.earlyBytes = 0
-      stream.addEventListener('close', (evt) => {
-        const cause = evt.error
-        this.finish(new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' closed`, {
-          peer: this.options.peer, stream: this.options.name, cause
-        }))
-      }, { once: true })
-      this.flush()
-    }, (err: unknown) => {
+    this.opened = this.options.open(opening.signal).then((opened) => { this.onOpened(opened) }, (err: unknown) => {
       this.opening = undefined
       this.finish(err instanceof GlueberryError
         ? err
@@ -224,7 +126,8 @@ export class OutboundChannel {
     })
   }
 
-  private scheduleFlush (): void {
+  /** The source has new messages: flush them on the next macrotask. */
+  schedule (): void {
     if (this.flushScheduled || this.phase !== 'open') return
     this.flushScheduled = true
     // A macrotask, not a microtask: `for (...) await send()` loops run entirely
@@ -235,51 +138,137 @@ export class OutboundChannel {
     })
   }
 
+  /**
+   * Writes everything the source has not transmitted, then half-closes,
+   * within `signal`. On failure the stream is reset and the source told (it
+   * keeps what was not acknowledged).
+   */
+  async close (signal: AbortSignal): Promise<void> {
+    if (this.phase === 'closed') return
+    this.closingPromise ??= this.drainAndClose(signal)
+    await this.closingPromise
+  }
+
+  private async drainAndClose (signal: AbortSignal): Promise<void> {
+    try {
+      if (this.phase === 'opening') await untilAborted(this.opened, signal)
+      const stream = this.stream
+      if (this.phase === 'open' && stream !== undefined) {
+        while (this.options.source.untransmitted > 0 && this.phase === 'open') {
+          this.flush()
+          if (this.options.source.untransmitted === 0) break
+          // Waiting for 'drain', or for a drain handler that has not run yet.
+          if (stream.writableNeedsDrain) await waitForDrain(stream, signal)
+          else await untilAborted(new Promise<void>(resolve => { setImmediate(resolve) }), signal)
+        }
+        if (this.phase === 'open') {
+          this.sealed = true
+          if (stream.writableNeedsDrain) await waitForDrain(stream, signal)
+          await stream.close({ signal })
+        }
+      }
+    } catch (err) {
+      const error = new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' was not written out in time and was reset`, {
+        peer: this.options.peer, stream: this.options.name, cause: err
+      })
+      this.abort(error)
+      return
+    }
+    this.finish(undefined)
+  }
+
+  /** Ends the channel at once and resets the stream. */
+  abort (error: GlueberryError): void {
+    if (this.phase === 'closed') return
+    const stream = this.stream
+    // Finish first: abort() fires 'close' at once, which would report a plain close.
+    this.finish(error)
+    stream?.abort(error)
+  }
+
+  private onOpened (opened: OpenedStream): void {
+    const { stream, encoder } = opened
+    this.opening = undefined
+    if (this.phase === 'closed') {
+      encoder.destroy()
+      opened.acks?.destroy()
+      stream.abort(new Error('channel closed while opening'))
+      return
+    }
+    this.stream = stream
+    this.encoder = encoder
+    this.acks = opened.acks
+    this.reader = opened.reader
+    this.phase = 'open'
+    stream.addEventListener('close', (evt) => {
+      this.finish(new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' closed`, {
+        peer: this.options.peer, stream: this.options.name, cause: evt.error
+      }))
+    }, { once: true })
+    try {
+      this.options.source.opened(this, opened.remote)
+    } catch (err) {
+      this.protocolError(err)
+      return
+    }
+    this.reader?.start((frame) => { this.onAckFrame(frame); return undefined })
+    this.flush()
+  }
+
+  private onAckFrame (frame: Uint8Array): void {
+    if (this.phase !== 'open' || this.acks === undefined) return
+    let next: number
+    try {
+      next = decodeAckBody(this.acks.open(frame))
+      this.options.source.acked(this, next)
+    } catch (err) {
+      this.protocolError(err)
+    }
+  }
+
+  private protocolError (err: unknown): void {
+    const error = err instanceof GlueberryError
+      ? withLocation(err, this.options.peer, this.options.name)
+      : new GlueberryError(ErrorCode.ProtocolViolation, `bad acknowledgement on stream '${this.options.name}'`, {
+        peer: this.options.peer, stream: this.options.name, cause: err
+      })
+    this.options.onProtocolError?.(error)
+    this.abort(error)
+  }
+
   private flush (): void {
     const stream = this.stream
     const encoder = this.encoder
-    if (this.phase !== 'open' || stream === undefined || encoder === undefined || this.flushing) return
-    if (encoder.pending === 0) return
+    if (this.phase !== 'open' || stream === undefined || encoder === undefined || this.flushing || this.sealed) return
+    if (this.options.source.untransmitted === 0) return
     if (stream.writableNeedsDrain) {
       this.awaitDrain(stream)
       return
     }
     const out = new Uint8ArrayList()
-    const messages = encoder.pending
-    let writable: boolean
+    let messages: number
     try {
+      messages = this.options.source.fill(this, encoder)
       encoder.take(out)
     } catch (err) {
       this.options.onEncryptionError?.(err)
-      const error = err instanceof GlueberryError
-        ? err
+      this.abort(err instanceof GlueberryError
+        ? withLocation(err, this.options.peer, this.options.name)
         : new GlueberryError(ErrorCode.SessionClosed, `sealing a record for stream '${this.options.name}' failed`, {
           peer: this.options.peer, stream: this.options.name, cause: err
-        })
-      // Finish first: abort() fires 'close' at once, which would report a
-      // plain close and lose the count of the messages taken for this flush.
-      this.finish(error, messages)
-      stream.abort(error)
+        }))
       return
     }
+    let writable: boolean
     try {
       writable = stream.send(out)
     } catch (err) {
-      // The messages taken for this flush are lost with the stream: count them.
-      const error = err instanceof GlueberryError
-        ? err
-        : new GlueberryError(ErrorCode.StreamClosed, `write to stream '${this.options.name}' failed`, {
-          peer: this.options.peer, stream: this.options.name, cause: err
-        })
-      // Finish first: abort() fires 'close' at once, which would report a
-      // plain close and lose the count of the messages taken for this flush.
-      this.finish(error, messages)
-      stream.abort(error)
+      this.abort(new GlueberryError(ErrorCode.StreamClosed, `write to stream '${this.options.name}' failed`, {
+        peer: this.options.peer, stream: this.options.name, cause: err
+      }))
       return
     }
-    this.unsettled = (writable ? 0 : this.unsettled) + messages
-    this.gate.update(this.level)
-    this.options.onFlushed?.(messages, this.queued)
+    this.options.source.written(this, messages)
     if (!writable) this.awaitDrain(stream)
   }
 
@@ -295,18 +284,18 @@ export class OutboundChannel {
     })
   }
 
-  private finish (error: GlueberryError | undefined, lost = 0): void {
+  private finish (error: GlueberryError | undefined): void {
     if (this.phase === 'closed') return
-    const undelivered = this.queued + lost
     this.phase = 'closed'
-    this.closeError = error ?? new GlueberryError(ErrorCode.StreamClosed, `stream '${this.options.name}' is closed`, {
-      peer: this.options.peer, stream: this.options.name
-    })
-    this.opening?.abort(this.closeError)
-    this.early = []
-    this.earlyBytes = 0
+    this.opening?.abort(error ?? new GlueberryError(ErrorCode.StreamClosed, 'channel closed'))
     this.encoder?.destroy()
-    this.gate.fail(this.closeError)
-    this.options.onClose(this, error, undelivered)
+    this.acks?.destroy()
+    this.reader?.detach()
+    this.options.source.closed(this, error)
   }
+}
+
+function withLocation (error: GlueberryError, peer: string, stream: string): GlueberryError {
+  if (error.peer !== undefined) return error
+  return new GlueberryError(error.code, error.message, { peer, stream, cause: error.cause, retriable: error.retriable })
 }

@@ -5,7 +5,9 @@
  */
 import { HANDSHAKE_STREAM } from '../types.js'
 import {
+  ACK_FRAME_LIMIT,
   FrameDecoder,
+  encodeAckBody,
   RECORD_TARGET_BYTES,
   STREAM_HEADER_LENGTH,
   encodeFrame,
@@ -26,7 +28,9 @@ export const streamWire: StreamWire = Object.freeze({
   frame: (payload: Uint8Array) => encodeFrame(payload),
   maxRecordFrame: (maxMessageSize: number) => maxRecordFrameLength(maxMessageSize),
   headerFrameLength: STREAM_HEADER_LENGTH,
-  recordTarget: RECORD_TARGET_BYTES
+  recordTarget: RECORD_TARGET_BYTES,
+  ackBody: (next: number) => encodeAckBody(next),
+  ackFrameLimit: ACK_FRAME_LIMIT
 })
 
 /** `send()` accepts the handshake stream and any valid encrypted name. */

@@ -22,6 +22,26 @@ export interface TestHooks {
       readonly destroyed: boolean
     }
   }
+  /** Stops (true) or resumes this node acknowledging what it receives. */
+  suppressAcks (on: boolean): void
+  /** Sends a forged ack on the stream `peer` opened to us (sealed for another stream with `sealedFor`). */
+  forgeAck (peer: string, stream: string, next: number, sealedFor?: string): boolean
+  /** Where the outbox of (peer, stream) stands. */
+  outboxState (peer: string, stream: string): OutboxState | undefined
+  /** Aborts every connection to `peer`, as a dead link would end it. */
+  abortConnection (peer: string): boolean
+}
+
+/** Where the outbox of one (peer, stream) stands. */
+export interface OutboxState {
+  /** Accepted and not yet acknowledged. */
+  unacked: number
+  /** Sequence number of the next accepted message. */
+  nextSeq: number
+  /** Sequence number of the oldest unacknowledged message. */
+  firstUnacked: number
+  /** send() waits at the high watermark. */
+  blocked: boolean
 }
 
 function hooks (node: GlueberryNode): TestHooks {
@@ -56,4 +76,38 @@ export function keyMaterial (node: GlueberryNode, peer?: string): ReturnType<Tes
  */
 export function breakSealer (node: GlueberryNode, peer: string, stream: string): boolean {
   return hooks(node).breakSealer(peer, stream)
+}
+
+/**
+ * Stops (true) or restarts (false) every acknowledgement the node sends, as
+ * a peer that never acknowledges would: its senders' outboxes fill to the
+ * high watermark and stay there.
+ */
+export function suppressAcks (node: GlueberryNode, on = true): void {
+  hooks(node).suppressAcks(on)
+}
+
+/**
+ * Sends an acknowledgement of `next` on the stream `peer` opened to the node
+ * for `stream`, whatever was received: a peer that acknowledges what was
+ * never sent, or twice. With `sealedFor`, the ack is sealed with the key of
+ * that other stream (an ack meant for another stream). Returns false when
+ * there is no such stream.
+ */
+export function forgeAck (node: GlueberryNode, peer: string, stream: string, next: number, sealedFor?: string): boolean {
+  return hooks(node).forgeAck(peer, stream, next, sealedFor)
+}
+
+/** Where the node's outbox for (peer, stream) stands; undefined before the first send. */
+export function outboxState (node: GlueberryNode, peer: string, stream: string): OutboxState | undefined {
+  return hooks(node).outboxState(peer, stream)
+}
+
+/**
+ * Aborts the node's libp2p connection to `peer` at once, as a dead link
+ * would end it: no close handshake, everything in flight lost. Returns false
+ * when there is no connection.
+ */
+export function abortConnection (node: GlueberryNode, peer: string): boolean {
+  return hooks(node).abortConnection(peer)
 }

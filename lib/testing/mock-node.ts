@@ -237,6 +237,13 @@ export class MockNode implements GlueberryNode {
   /** Emits once, at the end of stop(). */
   private readonly stopped = new Subject<void>()
   private readonly prepared = new Map<string, Set<string>>()
+  /**
+   * Names prepared in an earlier session of a peer, kept while the peer may
+   * come back (as the real node's outboxes): send() accepts on them while
+   * the peer is reconnecting. Dropped when it is Disconnected for good,
+   * removed, blacklisted, or on stop.
+   */
+  private readonly retained = new Map<string, Set<string>>()
   private readonly sources = new Map<string, Source>()
   private readonly sentLog: SentMessage[] = []
   private readonly handshakeLog: HandshakeCall[] = []
@@ -432,16 +439,25 @@ export class MockNode implements GlueberryNode {
         `message of ${data.byteLength} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`, { peer: peerId, stream })
     }
     // The stream layer's checks, in its order: an encrypted name needs phase 1, every send a connection.
-    if (stream !== HANDSHAKE_STREAM && this.prepared.get(peerId)?.has(stream) !== true) {
+    // As the real node: a known peer being reconnected keeps accepting on
+    // names prepared before (its messages wait for the next session).
+    const waitsForPeer = stream !== HANDSHAKE_STREAM && this.prepared.get(peerId)?.has(stream) !== true &&
+      this.retained.get(peerId)?.has(stream) === true && this.book.has(peerId) && !this.book.isBlacklisted(peerId) &&
+      this.connections.state(peerId) !== ConnectionState.Disconnected
+    if (!waitsForPeer && stream !== HANDSHAKE_STREAM && this.prepared.get(peerId)?.has(stream) !== true) {
       throw new GlueberryError(ErrorCode.StreamNotPrepared,
         `stream '${stream}' is not prepared for peer ${peerId}: call prepareStreams first`, { peer: peerId, stream })
     }
-    if (!this.connections.isConnected(peerId)) {
+    if (!waitsForPeer && !this.connections.isConnected(peerId)) {
       throw new GlueberryError(ErrorCode.NotConnected, `not connected to peer ${peerId}`, { peer: peerId, stream })
     }
+    // The mock's peer acknowledges at once: `awaitDelivery` resolves as soon
+    // as the message is recorded. A test plays a loss with
+    // simulateError(new UndeliveredError({...})).
     const message: SentMessage = Object.freeze({ peerId, stream, data: data.slice(), sentAt: this.now() })
     this.sentLog.push(message)
     this.stats.sent(peerId, stream, data.byteLength)
+    this.stats.delivery(peerId, stream, 'acked', 1)
     this.config.metrics.messageSent(stream, data.byteLength)
     this.statsChanged.next(this.stats.revision)
     this.sentSubject.next(message)
@@ -474,6 +490,12 @@ export class MockNode implements GlueberryNode {
         this.prepared.set(peerId, names)
       }
       for (const name of streams) names.add(name)
+      let kept = this.retained.get(peerId)
+      if (kept === undefined) {
+        kept = new Set()
+        this.retained.set(peerId, kept)
+      }
+      for (const name of streams) kept.add(name)
       this.config.logger.debug('streams prepared', { peer_id: peerId, streams: [...streams] })
       this.book.setPublicKey(peerId, publicKey)
       // Messages held until phase 1 flow now, in arrival order.
@@ -863,6 +885,10 @@ export class MockNode implements GlueberryNode {
     }
     logger.debug('connection state', { peer_id: peerId, state, previous })
     this.statsChanged.next(this.stats.revision)
+    // Disconnected for good (no reconnection in the same step): forget the names.
+    if (state === ConnectionState.Disconnected) {
+      queueMicrotask(() => { if (this.connections.state(peerId) === ConnectionState.Disconnected) this.retained.delete(peerId) })
+    }
   }
 
   /** The peer's session is over: its prepared streams and everything held for it go. */

@@ -12,8 +12,10 @@ export { MAX_LENGTH, MAX_VARINT_BYTES, varintLength } from './varint.js'
 export { encodeFrame, encodeFrameList, framePrefix } from './frame.js'
 export { FrameDecoder } from './frame-decoder.js'
 export {
-  STREAM_HEADER_LENGTH, SALT_LENGTH, EPHEMERAL_KEY_LENGTH, encodeStreamHeader, decodeStreamHeader
+  STREAM_HEADER_LENGTH, STREAM_HEADER_VERSION, SALT_LENGTH, EPHEMERAL_KEY_LENGTH, INCARNATION_LENGTH,
+  encodeStreamHeader, decodeStreamHeader
 } from './header.js'
+export { ACK_TYPE, ACK_BODY_LENGTH, ACK_FRAME_LIMIT, encodeAckBody, decodeAckBody } from './ack.js'
 export type { StreamHeader, StreamHeaderFields } from './header.js'
 export { encodeRecordBody, recordBodyLength, splitRecordBody } from './record.js'
 export {

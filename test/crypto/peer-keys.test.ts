@@ -6,6 +6,9 @@ import { BACKENDS, expectCode, joinSealed, sequence } from './helpers.js'
 const PROTOCOL = '/glueberry/stream/blocks/2.0.0'
 const text = (s: string): Uint8Array => new TextEncoder().encode(s)
 const read = (b: Uint8Array): string => new TextDecoder().decode(b)
+const POS = { incarnation: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), seq: 7, maxMessageSize: 1024 }
+const ANSWER = { incarnation: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), seq: 5, maxMessageSize: 2048 }
+const answerWith = (): typeof ANSWER => ANSWER
 
 async function pair (backendA: CryptoBackend, backendB: CryptoBackend): Promise<{ a: Identity, b: Identity }> {
   return { a: await createIdentity(sequence(0, 32), backendA), b: await createIdentity(sequence(32, 32), backendB) }
@@ -20,14 +23,21 @@ describe.each([
     const { a, b } = await pair(backendA, backendB)
     const atA = createPeerKeys(backendA, a, b.peerIdString, b.edPublicKey)
     const atB = createPeerKeys(backendB, b, a.peerIdString, a.edPublicKey)
-    const opening = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString })
-    expect(opening.header.byteLength).toBe(65)
-    expect(opening.header[0]).toBe(2)
-    const answer = atB.responder({ protocolId: PROTOCOL, peer: a.peerIdString }, opening.header)
-    const sealer = opening.complete(answer.header)
+    const opening = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString }, POS)
+    expect(opening.header.byteLength).toBe(85)
+    expect(opening.header[0]).toBe(3)
+    let seen: unknown
+    const response = atB.responder({ protocolId: PROTOCOL, peer: a.peerIdString }, opening.header, (remote) => { seen = remote; return ANSWER })
+    expect(seen).toEqual(POS)
+    expect(response.remote).toEqual(POS)
+    const { sealer, acks, remote } = opening.complete(response.header)
+    expect(remote).toEqual(ANSWER)
     for (const message of ['one', 'two', 'three']) {
-      expect(read(answer.opener.open(joinSealed(sealer.seal(text(message)))))).toBe(message)
+      expect(read(response.opener.open(joinSealed(sealer.seal(text(message)))))).toBe(message)
     }
+    // The reverse direction carries acknowledgements under the other key.
+    expect(read(acks.open(joinSealed(response.acks.seal(text('ack')))))).toBe('ack')
+    expectCode(() => response.opener.open(joinSealed(response.acks.seal(text('x')))), ErrorCode.DecryptionFailed)
     atA.destroy()
     atB.destroy()
   })
@@ -36,12 +46,12 @@ describe.each([
     const { a, b } = await pair(backendA, backendB)
     const atA = createPeerKeys(backendA, a, b.peerIdString, b.edPublicKey)
     const atB = createPeerKeys(backendB, b, a.peerIdString, a.edPublicKey)
-    const opening = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString })
-    const wrong = atB.responder({ protocolId: '/glueberry/stream/votes/2.0.0', peer: a.peerIdString }, opening.header)
-    const sealer = opening.complete(wrong.header)
+    const opening = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString }, POS)
+    const wrong = atB.responder({ protocolId: '/glueberry/stream/votes/2.0.0', peer: a.peerIdString }, opening.header, answerWith)
+    const { sealer } = opening.complete(wrong.header)
     expectCode(() => wrong.opener.open(joinSealed(sealer.seal(text('x')))), ErrorCode.DecryptionFailed)
-    const first = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString })
-    const second = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString })
+    const first = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString }, POS)
+    const second = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString }, POS)
     expect(Buffer.from(first.header).equals(Buffer.from(second.header))).toBe(false)
   })
 })
@@ -58,16 +68,18 @@ describe.each(BACKENDS)('createPeerKeys failures (%s)', (_name, backend) => {
     const { a, b } = await pair(backend, backend)
     const atB = createPeerKeys(backend, b, a.peerIdString, a.edPublicKey)
     const ctx = { protocolId: PROTOCOL, peer: a.peerIdString }
-    expectCode(() => atB.responder(ctx, new Uint8Array(64)), ErrorCode.InvalidHeader)
-    const v3 = new Uint8Array(65)
-    v3[0] = 3
-    expectCode(() => atB.responder(ctx, v3), ErrorCode.UnsupportedVersion)
-    const lowOrder = new Uint8Array(65) // version 2, zero salt, ephemeral key u = 0
-    lowOrder[0] = 2
-    expectCode(() => atB.responder(ctx, lowOrder), ErrorCode.LowOrderPoint)
+    const short = new Uint8Array(84)
+    short[0] = 3
+    expectCode(() => atB.responder(ctx, short, answerWith), ErrorCode.InvalidHeader)
+    const v2 = new Uint8Array(65)
+    v2[0] = 2
+    expectCode(() => atB.responder(ctx, v2, answerWith), ErrorCode.UnsupportedVersion)
+    const lowOrder = new Uint8Array(85) // version 3, zero salt, ephemeral key u = 0
+    lowOrder[0] = 3
+    expectCode(() => atB.responder(ctx, lowOrder, answerWith), ErrorCode.LowOrderPoint)
 
     const atA = createPeerKeys(backend, a, b.peerIdString, b.edPublicKey)
-    const opening = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString })
+    const opening = atA.opener({ protocolId: PROTOCOL, peer: b.peerIdString }, POS)
     expectCode(() => opening.complete(lowOrder), ErrorCode.LowOrderPoint)
   })
 
@@ -77,23 +89,23 @@ describe.each(BACKENDS)('createPeerKeys failures (%s)', (_name, backend) => {
     const atB = createPeerKeys(backend, b, a.peerIdString, a.edPublicKey)
     const ctxA = { protocolId: PROTOCOL, peer: b.peerIdString }
     const ctxB = { protocolId: PROTOCOL, peer: a.peerIdString }
-    const once = atA.opener(ctxA)
-    const answer = atB.responder(ctxB, once.header)
+    const once = atA.opener(ctxA, POS)
+    const answer = atB.responder(ctxB, once.header, answerWith)
     once.complete(answer.header)
     expectCode(() => once.complete(answer.header), ErrorCode.SessionClosed)
-    const abandoned = atA.opener(ctxA)
+    const abandoned = atA.opener(ctxA, POS)
     abandoned.destroy()
     expectCode(() => abandoned.complete(answer.header), ErrorCode.SessionClosed)
-    const pending = atA.opener(ctxA)
+    const pending = atA.opener(ctxA, POS)
     atA.destroy()
-    expectCode(() => pending.complete(atB.responder(ctxB, pending.header).header), ErrorCode.SessionClosed)
-    expectCode(() => atA.opener(ctxA), ErrorCode.SessionClosed)
-    expectCode(() => atA.responder(ctxA, once.header), ErrorCode.SessionClosed)
+    expectCode(() => pending.complete(atB.responder(ctxB, pending.header, answerWith).header), ErrorCode.SessionClosed)
+    expectCode(() => atA.opener(ctxA, POS), ErrorCode.SessionClosed)
+    expectCode(() => atA.responder(ctxA, once.header, answerWith), ErrorCode.SessionClosed)
   })
 
   it('refuses a stream context for another peer', async () => {
     const { a, b } = await pair(backend, backend)
     const atA = createPeerKeys(backend, a, b.peerIdString, b.edPublicKey)
-    expectCode(() => atA.opener({ protocolId: PROTOCOL, peer: a.peerIdString }), ErrorCode.InvalidPeerId)
+    expectCode(() => atA.opener({ protocolId: PROTOCOL, peer: a.peerIdString }, POS), ErrorCode.InvalidPeerId)
   })
 })

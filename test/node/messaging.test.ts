@@ -1,5 +1,5 @@
 import { filter, firstValueFrom, take, toArray, timeout } from 'rxjs'
-import { ConnectionState, ErrorCode, flowOf } from '../../lib/index.js'
+import { ConnectionState, ErrorCode, UndeliveredError, flowOf } from '../../lib/index.js'
 import type { GlueberryNode } from '../../lib/index.js'
 import { autoHandshake, nextEvent, pair, stopAll, waitForState } from '../helpers/nodes.js'
 
@@ -127,8 +127,12 @@ describe('what send() accepted is written before the node lets go', () => {
     b.messages$.pipe(filter(m => m.stream === 'chat'), take(1)).subscribe(m => { flowOf(m)?.pause() })
     const big = new Uint8Array(64 * 1024)
     for (let i = 0; i < 200; i++) await a.send(b.peerId, 'chat', big)
-    const reported = firstValueFrom(a.errors$.pipe(filter(e => e.code === ErrorCode.StreamClosed), take(1), timeout(5000)))
+    const reported = firstValueFrom(a.errors$.pipe(filter(e => e.code === ErrorCode.Undelivered), take(1), timeout(5000)))
     await a.stop() // the test's timeout is the bound: stop() must not wait for a reader that never reads
-    expect((await reported).message).toMatch(/not delivered/)
+    // Acknowledged delivery: exactly the messages b never emitted are reported (b emitted the first one).
+    const error = await reported as UndeliveredError
+    expect(error).toBeInstanceOf(UndeliveredError)
+    expect({ reason: error.reason, count: error.count, firstSeq: error.firstSeq, lastSeq: error.lastSeq })
+      .toEqual({ reason: 'stopped', count: 199, firstSeq: 1, lastSeq: 199 })
   })
 })

@@ -1,6 +1,6 @@
 import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs'
 import { sendTo } from '../../operators/index.js'
-import { ErrorCode, GlueberryError } from '../../lib/errors.js'
+import { ErrorCode, GlueberryError, UndeliveredError } from '../../lib/errors.js'
 
 /** A node whose send() calls are recorded and can be held open. */
 function fakeNode (): { node: { send: (peer: string, stream: string, data: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void> }, sent: number[], release: () => void, hold: () => void, signals: AbortSignal[] } {
@@ -72,5 +72,25 @@ describe('sendTo', () => {
     f.release()
     expect(f.sent).toEqual([])
     await firstValueFrom(from([0]))
+  })
+})
+
+describe('sendTo with awaitDelivery', () => {
+  it('asks the node to wait for the acknowledgement of every item, and errors with an undelivered item\'s error', async () => {
+    const asked: Array<boolean | undefined> = []
+    const lost = new UndeliveredError({ peer: 'p', stream: 's', count: 1, firstSeq: 1, lastSeq: 1, reason: 'remote-restarted' })
+    const node = {
+      send: async (_peer: string, _stream: string, data: Uint8Array, options?: { signal?: AbortSignal, awaitDelivery?: boolean }) => {
+        asked.push(options?.awaitDelivery)
+        if (data[0] === 2) throw lost
+      }
+    }
+    const out: number[] = []
+    const failure = await lastValueFrom(from([1, 2, 3].map(n => Uint8Array.of(n))).pipe(sendTo(node, 'p', 's', { awaitDelivery: true })))
+      .then(() => undefined, (err: unknown) => err)
+    await lastValueFrom(from([9].map(n => Uint8Array.of(n))).pipe(sendTo(node, 'p', 's'))).then(d => out.push(d[0] as number))
+    expect(failure).toBe(lost)
+    expect(asked).toEqual([true, true, false])
+    expect(out).toEqual([9])
   })
 })

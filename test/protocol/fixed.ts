@@ -23,6 +23,17 @@ export const FIXED = Object.freeze({
   /** The messages of record 0 (and, again, of records 1 and 2^20). */
   messages: Object.freeze(['hello', '', 'world']),
   handshakeMessage: 'hello',
+  /** The incarnations (random per node process) in the two stream headers. */
+  openerIncarnation: sequence(0xe0, 8),
+  responderIncarnation: sequence(0xe8, 8),
+  /** The opener's first unacknowledged sequence number, and the responder's next expected one. */
+  openerSeq: 5,
+  responderSeq: 7,
+  /** The receive limits (maxMessageSize) the two headers announce. */
+  openerMaxMessageSize: 1048576,
+  responderMaxMessageSize: 65536,
+  /** The acknowledgement of the vectors: every message below 12 was emitted. */
+  ackNext: 12,
   /** The stream names A's standard handshake request announces (section 4.1). */
   standardStreams: Object.freeze(['blocks'])
 })

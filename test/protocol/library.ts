@@ -20,7 +20,7 @@ import type { CryptoBackend, Identity } from '../../lib/crypto/index.js'
 import { recordSealerAt } from '../../lib/crypto/record-cipher.js'
 import { PlainFrameEncoder, RecordFrameEncoder } from '../../lib/streams/frame-encoders.js'
 import { streamWire } from '../../lib/streams/wire-adapter.js'
-import { encodeRecordBody } from '../../lib/wire/index.js'
+import { FrameDecoder, decodeAckBody, encodeRecordBody } from '../../lib/wire/index.js'
 import { encodeVarint } from '../../lib/wire/varint.js'
 import { MessageType, encodeHandshakeMessage } from '../../lib/handshake/codec.js'
 import { CURRENT_VERSION } from '../../lib/version.js'
@@ -94,6 +94,13 @@ export async function libraryVectors (backend: CryptoBackend): Promise<LibraryRu
   put('input.ephemeral-private.responder', FIXED.responderEphemeralPrivate)
   FIXED.messages.forEach((m, i) => { text(`input.message.${i}`, m) })
   text('input.handshake-message', FIXED.handshakeMessage)
+  put('input.incarnation.opener', FIXED.openerIncarnation)
+  put('input.incarnation.responder', FIXED.responderIncarnation)
+  text('input.seq.opener', String(FIXED.openerSeq))
+  text('input.seq.responder', String(FIXED.responderSeq))
+  text('input.max-message-size.opener', String(FIXED.openerMaxMessageSize))
+  text('input.max-message-size.responder', String(FIXED.responderMaxMessageSize))
+  text('input.ack', String(FIXED.ackNext))
 
   const A = await createIdentity(FIXED.seedA.slice(), backend)
   const B = await createIdentity(FIXED.seedB.slice(), backend)
@@ -120,11 +127,14 @@ export async function libraryVectors (backend: CryptoBackend): Promise<LibraryRu
   const responderBackend = recordingHkdf(pinnedBackend(backend, FIXED.responderSalt, FIXED.responderEphemeralPrivate), responderCalls)
   const openerKeys = createPeerKeys(openerBackend, A, B.peerIdString, B.edPublicKey)
   const responderKeys = createPeerKeys(responderBackend, B, A.peerIdString, A.edPublicKey)
-  const opening = openerKeys.opener({ protocolId: FIXED.protocolId, peer: B.peerIdString })
+  const opening = openerKeys.opener({ protocolId: FIXED.protocolId, peer: B.peerIdString },
+    { incarnation: FIXED.openerIncarnation, seq: FIXED.openerSeq, maxMessageSize: FIXED.openerMaxMessageSize })
   const openerHeaderFrame = streamWire.frame(opening.header)
-  const answer = responderKeys.responder({ protocolId: FIXED.protocolId, peer: A.peerIdString }, opening.header)
+  const answer = responderKeys.responder({ protocolId: FIXED.protocolId, peer: A.peerIdString }, opening.header,
+    () => ({ incarnation: FIXED.responderIncarnation, seq: FIXED.responderSeq, maxMessageSize: FIXED.responderMaxMessageSize }))
   const responderHeaderFrame = streamWire.frame(answer.header)
-  const sealer = opening.complete(answer.header)
+  const { sealer, acks, remote } = opening.complete(answer.header)
+  if (remote.seq !== FIXED.responderSeq || answer.remote.seq !== FIXED.openerSeq) throw new Error('the headers did not carry the sequence numbers')
   put('header-frame.opener', openerHeaderFrame)
   put('header-frame.responder', responderHeaderFrame)
 
@@ -176,6 +186,16 @@ export async function libraryVectors (backend: CryptoBackend): Promise<LibraryRu
   drain(late)
   for (const m of messages) late.add(m)
   put('record-frame.1048576', drain(late))
+
+  // The responder's first acknowledgement, as its stream manager seals and frames it.
+  const ackBody = streamWire.ackBody(FIXED.ackNext)
+  put('ack-body', ackBody)
+  const sealedAck = answer.acks.seal(ackBody)
+  const ackFrame = streamWire.frame(new Uint8Array([...sealedAck.ciphertext, ...sealedAck.tag]))
+  put('ack-frame.0', ackFrame)
+  // ... and the opener's transport opens it.
+  const [ackRecord] = new FrameDecoder(streamWire.ackFrameLimit).push(ackFrame)
+  if (ackRecord === undefined || decodeAckBody(acks.open(ackRecord)) !== FIXED.ackNext) throw new Error('the opener did not read the ack back')
 
   const plain = new PlainFrameEncoder()
   plain.add(utf8.encode(FIXED.handshakeMessage))

@@ -231,6 +231,17 @@ export function standardRequest (ed25519Public: Uint8Array, streams: readonly st
   return cat(Uint8Array.of(1, 1), version, ed25519Public, Uint8Array.of(streams.length), ...names)
 }
 
+function u64be (n: number): Uint8Array {
+  const out = new Uint8Array(8)
+  let v = BigInt(n)
+  for (let i = 7; i >= 0; i--) { out[i] = Number(v & 0xffn); v >>= 8n }
+  return out
+}
+
+function u32be (n: number): Uint8Array {
+  return Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff)
+}
+
 export function referenceVectors (p: Primitives): Map<string, DocValue> {
   const out = new Map<string, DocValue>()
   const put = (label: string, bytes: Uint8Array): void => { out.set(label, { kind: 'hex', hex: toHex(bytes) }) }
@@ -245,6 +256,13 @@ export function referenceVectors (p: Primitives): Map<string, DocValue> {
   put('input.ephemeral-private.responder', FIXED.responderEphemeralPrivate)
   FIXED.messages.forEach((m, i) => { text(`input.message.${i}`, m) })
   text('input.handshake-message', FIXED.handshakeMessage)
+  put('input.incarnation.opener', FIXED.openerIncarnation)
+  put('input.incarnation.responder', FIXED.responderIncarnation)
+  text('input.seq.opener', String(FIXED.openerSeq))
+  text('input.seq.responder', String(FIXED.responderSeq))
+  text('input.max-message-size.opener', String(FIXED.openerMaxMessageSize))
+  text('input.max-message-size.responder', String(FIXED.responderMaxMessageSize))
+  text('input.ack', String(FIXED.ackNext))
 
   const parties = { A: FIXED.seedA, B: FIXED.seedB }
   const ed: Record<string, Uint8Array> = {}
@@ -276,8 +294,11 @@ export function referenceVectors (p: Primitives): Map<string, DocValue> {
   const ephShared = p.x25519(FIXED.openerEphemeralPrivate, ephR)
   if (!equal(ephShared, p.x25519(FIXED.responderEphemeralPrivate, ephO))) throw new Error(`${p.name}: ephemeral secret differs`)
   put('ephemeral-shared', ephShared)
-  put('header-frame.opener', frame(cat(Uint8Array.of(2), FIXED.openerSalt, ephO)))
-  put('header-frame.responder', frame(cat(Uint8Array.of(2), FIXED.responderSalt, ephR)))
+  // Header v3: version 3, salt, ephemeral key, incarnation, seq (u64 BE), receive limit (u32 BE).
+  put('header-frame.opener', frame(cat(Uint8Array.of(3), FIXED.openerSalt, ephO, FIXED.openerIncarnation,
+    u64be(FIXED.openerSeq), u32be(FIXED.openerMaxMessageSize))))
+  put('header-frame.responder', frame(cat(Uint8Array.of(3), FIXED.responderSalt, ephR, FIXED.responderIncarnation,
+    u64be(FIXED.responderSeq), u32be(FIXED.responderMaxMessageSize))))
 
   const ikm = cat(ephShared, staticAB)
   const salt = cat(FIXED.openerSalt, FIXED.responderSalt)
@@ -301,6 +322,12 @@ export function referenceVectors (p: Primitives): Map<string, DocValue> {
   const epoch1 = rekey(p, o2r)
   put('key.opener-to-responder.epoch-1', epoch1)
   put('record-frame.1048576', frame(p.seal(epoch1, nonce(1048576n), body)))
+
+  // The responder's acknowledgement: type 1, next (u64 BE), sealed with the
+  // responder -> opener key under that direction's own counter, 0.
+  const ackBody = cat(Uint8Array.of(1), u64be(FIXED.ackNext))
+  put('ack-body', ackBody)
+  put('ack-frame.0', frame(p.seal(okm.slice(32, 64), nonce(0n), ackBody)))
 
   put('handshake-frame', frame(ascii(FIXED.handshakeMessage)))
   put('standard-handshake.request', standardRequest(ed.A, FIXED.standardStreams))

@@ -37,6 +37,11 @@ import {
   RECORD_TARGET_BYTES,
   SALT_LENGTH,
   STREAM_HEADER_LENGTH,
+  STREAM_HEADER_VERSION,
+  INCARNATION_LENGTH,
+  ACK_BODY_LENGTH,
+  ACK_FRAME_LIMIT,
+  decodeAckBody,
   decodeStreamHeader,
   maxRecordFrameLength,
   protocolIdFor,
@@ -73,7 +78,11 @@ const GO_REFERENCE: Readonly<Record<string, string>> = {
 const CONSTANTS: Readonly<Record<string, bigint>> = {
   PROTOCOL_VERSION: BigInt(PROTOCOL_VERSION),
   PROTOCOL_MAJOR: BigInt(CURRENT_VERSION.major),
+  STREAM_HEADER_VERSION: BigInt(STREAM_HEADER_VERSION),
   STREAM_HEADER_LENGTH: BigInt(STREAM_HEADER_LENGTH),
+  INCARNATION_LENGTH: BigInt(INCARNATION_LENGTH),
+  ACK_BODY_LENGTH: BigInt(ACK_BODY_LENGTH),
+  ACK_FRAME_LIMIT: BigInt(ACK_FRAME_LIMIT),
   SALT_LENGTH: BigInt(SALT_LENGTH),
   EPHEMERAL_KEY_LENGTH: BigInt(EPHEMERAL_KEY_LENGTH),
   MAX_VARINT_BYTES: BigInt(MAX_VARINT_BYTES),
@@ -174,14 +183,20 @@ describe.each(SOURCES)('docs/PROTOCOL.md vector recomputed by %s', (source) => {
 })
 
 describe.each(BACKENDS)('the document\'s frames, read back (%s backend)', (_name, backend) => {
-  it('parses the header frames as version 2 headers carrying the fixed salts and ephemeral keys', () => {
-    for (const [side, salt] of [['opener', FIXED.openerSalt], ['responder', FIXED.responderSalt]] as const) {
+  it('parses the header frames as version 3 headers carrying the fixed salts, ephemeral keys, incarnations, sequences and limits', () => {
+    const sides = [
+      ['opener', FIXED.openerSalt, FIXED.openerIncarnation, FIXED.openerSeq, FIXED.openerMaxMessageSize],
+      ['responder', FIXED.responderSalt, FIXED.responderIncarnation, FIXED.responderSeq, FIXED.responderMaxMessageSize]
+    ] as const
+    for (const [side, salt, incarnation, seq, limit] of sides) {
       const frames = new FrameDecoder(STREAM_HEADER_LENGTH).push(docHex(`header-frame.${side}`))
       expect(frames).toHaveLength(1)
       const header = decodeStreamHeader(onlyFrame(`header-frame.${side}`))
-      expect(header.version).toBe(2)
+      expect(header.version).toBe(3)
       expect(toHex(header.salt)).toBe(toHex(salt))
       expect(toHex(header.ephemeralKey)).toBe(toHex(docHex(`ephemeral-public.${side}`)))
+      expect(toHex(header.incarnation)).toBe(toHex(incarnation))
+      expect([header.seq, header.maxMessageSize]).toEqual([seq, limit])
     }
     expect(KEY_SCHEDULE_SALT_LENGTH).toBe(SALT_LENGTH)
   })
@@ -211,6 +226,14 @@ describe.each(BACKENDS)('the document\'s frames, read back (%s backend)', (_name
     expect(failure).toBeInstanceOf(GlueberryError)
     expect((failure as GlueberryError).code).toBe(ErrorCode.DecryptionFailed)
     expect(toHex(opener.open(onlyFrame('record-frame.1')))).toBe(toHex(docHex('record-body')))
+  })
+
+  it('opens the ack frame with the responder -> opener key at counter 0 and reads its value', () => {
+    const opener = recordOpenerAt(docHex('key.responder-to-opener'), 0n, { backend })
+    const [record] = new FrameDecoder(ACK_FRAME_LIMIT).push(docHex('ack-frame.0'))
+    expect(decodeAckBody(opener.open(record as Uint8Array))).toBe(FIXED.ackNext)
+    // Under the other direction's key it fails: an ack cannot be taken for a record, or one stream's ack for another's.
+    expect(() => recordOpenerAt(docHex('key.opener-to-responder'), 0n, { backend }).open(onlyFrame('ack-frame.0'))).toThrow(GlueberryError)
   })
 
   it('opens the record at counter 2^20 with the epoch-1 key', () => {

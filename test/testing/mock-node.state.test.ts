@@ -33,8 +33,27 @@ describe('MockNode statistics', () => {
       lastMessageAt: 200,
       connectionCount: 1,
       failureCount: 0,
+      // The mock's peer acknowledges at once.
+      messagesAcked: 1,
+      messagesUnacked: 0,
+      messagesResent: 0,
+      messagesUndelivered: 0,
+      duplicatesDropped: 0,
       streams: {
-        x: { name: 'x', messagesSent: 1, messagesReceived: 1, bytesSent: 3, bytesReceived: 1, lastSentAt: 150, lastReceivedAt: 200 }
+        x: {
+          name: 'x',
+          messagesSent: 1,
+          messagesReceived: 1,
+          bytesSent: 3,
+          bytesReceived: 1,
+          lastSentAt: 150,
+          lastReceivedAt: 200,
+          messagesAcked: 1,
+          messagesUnacked: 0,
+          messagesResent: 0,
+          messagesUndelivered: 0,
+          duplicatesDropped: 0
+        }
       }
     })
     await node.stop()

@@ -29,7 +29,7 @@ function hostile (valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
 
 const framesArb = fc.array(fc.uint8Array({ maxLength: 60, size: 'max' }), { maxLength: 8, size: 'max' }).map(ps => concat(ps.map(encodeFrame)))
 const bodyArb = fc.array(fc.uint8Array({ maxLength: 60, size: 'max' }), { minLength: 1, maxLength: 8, size: 'max' }).map(encodeRecordBody)
-const headerArb = fc.uint8Array({ minLength: 65, maxLength: 65 }).map(h => { h[0] = 2; return h })
+const headerArb = fc.uint8Array({ minLength: 85, maxLength: 85 }).map(h => { h[0] = 3; h[73] = 0; h[74] &= 0x1f; return h })
 
 function expectGlueberry (err: unknown, codes: readonly string[]): void {
   if (!(err instanceof GlueberryError)) throw new Error(`not a GlueberryError: ${String(err)}`, { cause: err })
@@ -62,12 +62,14 @@ describe('hostile input', () => {
     fc.assert(fc.property(hostile(headerArb), (bytes) => {
       try {
         const header = decodeStreamHeader(bytes)
-        if (bytes.byteLength !== 65 || bytes[0] !== 2) throw new Error('accepted a bad header')
-        if (!sameBytes(header.salt, bytes.subarray(1, 33)) || !sameBytes(header.ephemeralKey, bytes.subarray(33))) {
+        if (bytes.byteLength !== 85 || bytes[0] !== 3) throw new Error('accepted a bad header')
+        if (!sameBytes(header.salt, bytes.subarray(1, 33)) || !sameBytes(header.ephemeralKey, bytes.subarray(33, 65)) ||
+          !sameBytes(header.incarnation, bytes.subarray(65, 73))) {
           throw new Error('wrong fields')
         }
       } catch (err) {
-        expectGlueberry(err, [bytes.byteLength === 65 ? ErrorCode.UnsupportedVersion : ErrorCode.InvalidHeader])
+        // The version byte is read first; then the length and the seq range.
+        expectGlueberry(err, [bytes.byteLength > 0 && bytes[0] !== 3 ? ErrorCode.UnsupportedVersion : ErrorCode.InvalidHeader])
       }
     }), { numRuns: NUM_RUNS })
   })
