@@ -208,15 +208,21 @@ export type UndeliveredReason =
   /** The plaintext handshake stream ended before these were written (it has no acknowledgements). */
   | 'stream-closed'
 
+/** What an {@link UndeliveredError} reports: which messages, and why. */
 export interface UndeliveredDetails {
+  /** The peer they were for. */
   peer: string
+  /** The stream they were sent on. */
   stream: string
   /** Number of messages. */
   count: number
-  /** Sequence number of the first and last of them (contiguous range). */
+  /** Sequence number of the first of them (the range is contiguous). */
   firstSeq: number
+  /** Sequence number of the last of them. */
   lastSeq: number
+  /** Why they will not be delivered. */
   reason: UndeliveredReason
+  /** The error behind it, when there is one. */
   cause?: unknown
 }
 
@@ -230,11 +236,16 @@ export class UndeliveredError extends GlueberryError {
   override readonly name: string = 'UndeliveredError'
   override readonly peer: string
   override readonly stream: string
+  /** Number of messages. */
   readonly count: number
+  /** Sequence number of the first of them. */
   readonly firstSeq: number
+  /** Sequence number of the last of them. */
   readonly lastSeq: number
+  /** Why they will not be delivered. */
   readonly reason: UndeliveredReason
 
+  /** Made by the node; applications only read it. */
   constructor (details: UndeliveredDetails) {
     super(ErrorCode.Undelivered,
       `${details.count} message(s) on stream '${details.stream}' to ${details.peer} (seq ${details.firstSeq}..${details.lastSeq}) not delivered: ${details.reason}`,

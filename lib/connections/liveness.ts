@@ -22,6 +22,12 @@
 import type { Connection } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
 
+/**
+ * Dead-link detection (the `liveness` node option): every `interval` ms each
+ * connection of a Connected or Established peer is probed with a yamux ping;
+ * no answer within `timeout` ms closes it. A silent link is noticed within
+ * `interval + timeout` ms on both sides, whether or not traffic flows.
+ */
 export interface LivenessOptions {
   /** Ms between probes of a connection. @default 2000 */
   readonly interval: number
