@@ -34,9 +34,10 @@ const RECONNECT_BOUND_MS = 10_000
 const RATE = 200
 const SIZE = 512
 const KILL_AFTER_MS = 3_000
-/** The survivor's send loop runs this long in all; the new life sends for NEW_LIFE_SEND_MS. */
-const SURVIVOR_SEND_MS = 15_000
-const NEW_LIFE_SEND_MS = 5_000
+/** Both sides keep sending this long once Established again (the survivor's loop runs throughout). */
+const AFTER_RECONNECT_MS = 4_000
+/** The longest a send loop may run (start-up under load included); it is halted well before. */
+const MAX_SEND_MS = 180_000
 const SETTLE_MS = 30_000
 
 let pair: Pair | undefined
@@ -62,8 +63,9 @@ it.each(['A', 'B'] as const)('SIGKILL and restart of %s mid-transfer: detected, 
   const victimId = victim.peerIds()[0]!
   const survivorId = survivor.peerIds()[0]!
 
-  survivor.command({ cmd: 'send', id: 'survivor', node: 0, peer: victimId, stream: STREAM, count: RATE * SURVIVOR_SEND_MS / 1000, size: SIZE, rate: RATE })
-  victim.command({ cmd: 'send', id: 'old-life', node: 0, peer: survivorId, stream: STREAM, count: RATE * SURVIVOR_SEND_MS / 1000, size: SIZE, rate: RATE })
+  const count = RATE * MAX_SEND_MS / 1000
+  survivor.command({ cmd: 'send', id: 'survivor', node: 0, peer: victimId, stream: STREAM, count, size: SIZE, rate: RATE })
+  victim.command({ cmd: 'send', id: 'old-life', node: 0, peer: survivorId, stream: STREAM, count, size: SIZE, rate: RATE })
   await sleep(KILL_AFTER_MS)
   const killedAt = Date.now()
   await victim.kill('SIGKILL')
@@ -71,15 +73,18 @@ it.each(['A', 'B'] as const)('SIGKILL and restart of %s mid-transfer: detected, 
   const reborn = await startSide(victimSide, `${victimLabel}'`)
   const readyAt = reborn.readyAt()
   introduce(reborn, survivor, survivorSide)
-  reborn.command({ cmd: 'send', id: 'new-life', node: 0, peer: survivorId, stream: STREAM, count: RATE * NEW_LIFE_SEND_MS / 1000, size: SIZE, rate: RATE })
+  reborn.command({ cmd: 'send', id: 'new-life', node: 0, peer: survivorId, stream: STREAM, count, size: SIZE, rate: RATE })
 
   const backMs = await Promise.allSettled([
     survivor.waitFor('state', s => s.peer === victimId && s.state === 'Established' && s.at >= killedAt, RECONNECT_BOUND_MS + 50_000),
     reborn.waitFor('state', s => s.peer === survivorId && s.state === 'Established', RECONNECT_BOUND_MS + 50_000)
   ])
+  await sleep(AFTER_RECONNECT_MS)
+  survivor.command({ cmd: 'halt', id: 'survivor' })
+  reborn.command({ cmd: 'halt', id: 'new-life' })
   const sendsDone = await Promise.allSettled([
-    survivor.waitFor('sendDone', () => true, SURVIVOR_SEND_MS + 60_000),
-    reborn.waitFor('sendDone', () => true, NEW_LIFE_SEND_MS + 60_000)
+    survivor.waitFor('sendDone', () => true, 60_000),
+    reborn.waitFor('sendDone', () => true, 60_000)
   ])
   const rules = { deadSenders: new Set([victim.incarnation()]), allowRedeliveryAcrossLives: true, allowReportedButDelivered: true }
   const settled = await settle([survivor, victim, reborn], 2, SETTLE_MS, rules)

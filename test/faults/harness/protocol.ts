@@ -27,6 +27,8 @@ export type Command =
   | { readonly cmd: 'send', readonly id: string, readonly node: number, readonly peer: string, readonly stream: string, readonly count: number, readonly size: number, readonly rate: number }
   /** One message per peer in the list, all at once (the mesh's "a message on every link"). */
   | { readonly cmd: 'sendEach', readonly id: string, readonly node: number, readonly peers: readonly string[], readonly stream: string, readonly size: number }
+  /** Ends the send loop `id` after its current send; it reports sendDone. */
+  | { readonly cmd: 'halt', readonly id: string }
   | { readonly cmd: 'stats', readonly node: number }
   | { readonly cmd: 'stop' }
 
