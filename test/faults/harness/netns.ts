@@ -5,13 +5,16 @@
  * down) touches the host's network or another engineer's run.
  *
  * Names carry the creating process's pid and a random tag: parallel runs
- * never collide, and a run that was killed before its cleanup leaves
- * namespaces that the next run deletes (its pid is gone). Every namespace is
- * deleted by `destroy()` (call it in afterAll), and again, synchronously, on
- * process exit.
+ * never collide. Every namespace is deleted by `destroy()` (call it in
+ * afterAll); if the test process dies first, however it dies, a small
+ * detached reaper that waits for its stdin to close deletes them (a
+ * `process.on('exit')` hook would not do: inside Jest, `process` is a copy
+ * whose 'exit' never fires). Namespaces of a run whose pid is gone are
+ * swept by the next run as a last resort.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import type { Socket } from 'node:net'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -55,17 +58,23 @@ export interface Pair {
   destroy: () => Promise<void>
 }
 
-const live = new Set<string>()
-let exitHookInstalled = false
-
 function deleteNow (ns: string): void {
   try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }) } catch { /* already gone */ }
 }
 
-function installExitHook (): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => { for (const ns of live) deleteNow(ns) })
+/**
+ * A detached shell that deletes `names` once its stdin closes: when we end
+ * it, or when this process dies by any signal. It ignores the terminal's
+ * signals so a Ctrl-C reaches the test but not the cleanup.
+ */
+function reaper (names: readonly string[]): () => void {
+  const script = `trap '' INT TERM HUP; cat >/dev/null; ${names.map(n => `ip netns del ${n} 2>/dev/null`).join('; ')}; exit 0`
+  const child = spawn('sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] })
+  child.on('error', () => {})
+  child.stdin.on('error', () => {})
+  child.unref()
+  ;(child.stdin as unknown as Socket).unref()
+  return () => { child.stdin.end() }
 }
 
 /** Deletes namespaces left by runs whose process no longer exists. */
@@ -99,7 +108,6 @@ async function ip (...args: string[]): Promise<void> {
 
 /** Two namespaces joined by a veth pair, both ends and `lo` up. */
 export async function createPair (): Promise<Pair> {
-  installExitHook()
   await sweepStale()
   const tag = randomBytes(3).toString('hex')
   const nsA = `${PREFIX}${process.pid}-${tag}-a`
@@ -110,11 +118,9 @@ export async function createPair (): Promise<Pair> {
   const subnet = `10.200.${randomBytes(1)[0]!}`
   const addrA = `${subnet}.1`
   const addrB = `${subnet}.2`
+  const release = reaper([nsA, nsB])
   try {
-    for (const ns of [nsA, nsB]) {
-      await ip('netns', 'add', ns)
-      live.add(ns)
-    }
+    for (const ns of [nsA, nsB]) await ip('netns', 'add', ns)
     await ip('link', 'add', devA, 'type', 'veth', 'peer', 'name', devB)
     await ip('link', 'set', devA, 'netns', nsA)
     await ip('link', 'set', devB, 'netns', nsB)
@@ -125,7 +131,8 @@ export async function createPair (): Promise<Pair> {
       await ip('-n', ns, 'link', 'set', dev, 'up')
     }
   } catch (err) {
-    for (const ns of [nsA, nsB]) { deleteNow(ns); live.delete(ns) }
+    for (const ns of [nsA, nsB]) deleteNow(ns)
+    release()
     // a veth still in the host namespace (failure before the move) goes with its name
     try { execFileSync('ip', ['link', 'del', devA], { stdio: 'ignore' }) } catch { /* not there */ }
     throw err
@@ -148,10 +155,8 @@ export async function createPair (): Promise<Pair> {
     linkDown: async () => { await setLinks('down') },
     linkUp: async () => { await setLinks('up') },
     destroy: async () => {
-      for (const ns of [nsA, nsB]) {
-        deleteNow(ns)
-        live.delete(ns)
-      }
+      for (const ns of [nsA, nsB]) deleteNow(ns)
+      release()
     }
   }
 }

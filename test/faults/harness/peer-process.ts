@@ -5,8 +5,9 @@
  * is node's and a SIGKILL reaches it). The test drives it with commands and
  * keeps every report it prints, in order.
  *
- * `killAllPeers()` (afterAll, and synchronously on process exit) kills every
- * child still running; a child also exits on its own when its stdin closes.
+ * `killAllPeers()` (afterAll) kills every child still running; and a child
+ * exits on its own when its stdin closes, so it cannot outlive the test
+ * process however that ends.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
@@ -43,7 +44,6 @@ export interface PeerProcess {
 }
 
 const live = new Set<PeerProcess>()
-let exitHookInstalled = false
 
 export interface SpawnOptions {
   /** Run inside this network namespace. */
@@ -53,10 +53,6 @@ export interface SpawnOptions {
 
 /** Spawns the fixture and waits for its hello. */
 export async function spawnPeer (options: SpawnOptions): Promise<PeerProcess> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true
-    process.once('exit', () => { for (const p of live) p.proc.kill('SIGKILL') })
-  }
   const node = [process.execPath, '--import', REGISTER, FIXTURE]
   const [file, ...args] = options.netns === undefined ? node : ['ip', 'netns', 'exec', options.netns, ...node]
   // Jest's NODE_OPTIONS (--experimental-vm-modules) are not for the child
