@@ -48,8 +48,10 @@ it(`a ${PROCESSES * NODES_PER_PROCESS}-node full mesh across ${PROCESSES} proces
       if (other !== m) m.process.command({ cmd: 'addPeer', node: m.node, peerId: other.peerId, addrs: other.multiaddrs })
     }
   }
-  const fullAt = await untilFullMesh(members, links, ESTABLISH_BOUND_MS)
+  const progress: Array<[number, number]> = []
+  const fullAt = await untilFullMesh(members, links, ESTABLISH_BOUND_MS, (n) => { progress.push([Math.round((Date.now() - introducedAt) / 1000), n]) })
   const established = establishedLinks(members)
+  const states = latestStates(members)
 
   const sendFrom = Date.now()
   for (const m of members) {
@@ -66,6 +68,8 @@ it(`a ${PROCESSES * NODES_PER_PROCESS}-node full mesh across ${PROCESSES} proces
     links,
     established,
     fullMeshMs: fullAt === undefined ? undefined : fullAt - introducedAt,
+    establishedEvery5s: progress,
+    statesAtBound: countBy([...states.values()]),
     handshakeTimeouts,
     deliveredMs,
     ...verdict.totals,
@@ -78,21 +82,38 @@ it(`a ${PROCESSES * NODES_PER_PROCESS}-node full mesh across ${PROCESSES} proces
   expect(problems).toEqual([])
 }, 300_000)
 
-/** Directed links (node -> peer) whose latest state is Established. */
-function establishedLinks (members: readonly Member[]): number {
+/** The latest state of every directed link (node -> peer) that has one. */
+function latestStates (members: readonly Member[]): Map<string, string> {
   const latest = new Map<string, string>()
   for (const p of new Set(members.map(m => m.process))) {
     for (const r of p.reports) if (r.ev === 'state') latest.set(`${p.label}/${r.node}/${r.peer}`, r.state)
   }
-  return [...latest.values()].filter(s => s === 'Established').length
+  return latest
 }
 
-/** When every link was Established, or undefined when the bound passed first. */
-async function untilFullMesh (members: readonly Member[], links: number, ms: number): Promise<number | undefined> {
-  const deadline = Date.now() + ms
+function establishedLinks (members: readonly Member[]): number {
+  return [...latestStates(members).values()].filter(s => s === 'Established').length
+}
+
+/** When every link was Established, or undefined when the bound passed first; samples the count every 5 s. */
+async function untilFullMesh (members: readonly Member[], links: number, ms: number, sample: (established: number) => void): Promise<number | undefined> {
+  const started = Date.now()
+  const deadline = started + ms
+  let nextSample = started + 5_000
   while (Date.now() < deadline) {
-    if (establishedLinks(members) >= links) return Date.now()
+    const established = establishedLinks(members)
+    if (established >= links) return Date.now()
+    if (Date.now() >= nextSample) {
+      sample(established)
+      nextSample += 5_000
+    }
     await new Promise(resolve => setTimeout(resolve, 250))
   }
   return undefined
+}
+
+function countBy (values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const v of values) out[v] = (out[v] ?? 0) + 1
+  return out
 }

@@ -24,7 +24,7 @@ import { createPair, requirePrerequisites } from './harness/netns.js'
 import type { Pair } from './harness/netns.js'
 import { killAllPeers } from './harness/peer-process.js'
 import type { PeerProcess } from './harness/peer-process.js'
-import { detectionMs, printFigures, resentBy, settle, statesAbout, timeline, verdictOf } from './harness/observe.js'
+import { detectionMs, isLossReport, printFigures, resentBy, settle, statesAbout, timeline, verdictOf } from './harness/observe.js'
 import { STREAM, connectedPeers, introduce, sidesOf, startSide } from './harness/two-peers.js'
 
 /** The survivor notices a killed peer (the kernel resets the socket): measured 20-76 ms; generous for load. */
@@ -92,7 +92,10 @@ it.each(['A', 'B'] as const)('SIGKILL and restart of %s mid-transfer: detected, 
 
   const reconnect = backMs.map(r => r.status === 'fulfilled' ? r.value.at - readyAt : undefined)
   const toVictim = verdict.flows.filter(f => f.flow.includes(`#${survivor.incarnation().toString(16)}->`))
-  const reasons = countBy(verdict.observed.reports.filter(r => r.reporter === survivorId).map(r => r.code))
+  // why the survivor says messages for the killed process were not delivered: code, and reason when the error has one
+  const reasons = countBy(survivor.reports.flatMap(r => r.ev === 'error' && isLossReport(r.error)
+    ? [`${r.error.code}${typeof r.error.extra?.reason === 'string' ? `/${r.error.extra.reason}` : ''}`]
+    : []))
   printFigures({
     scenario: `sigkill-restart-${victimLabel}`,
     detectionMs: detectionMs(survivor, victimId, killedAt),

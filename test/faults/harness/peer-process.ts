@@ -1,6 +1,8 @@
 /**
- * A child process running test/faults/fixtures/peer.ts (through the repo's
- * ts-node loader, as the node tests' children do), optionally inside a
+ * A child process running test/faults/fixtures/peer.ts (TypeScript compiled
+ * on load by @swc/core: fixtures/swc-register.mjs, 3x cheaper than the
+ * ts-node loader the node tests use, which matters for five mesh children
+ * starting at once on a loaded machine), optionally inside a
  * network namespace (`ip netns exec NS node ...`; ip execs node, so the pid
  * is node's and a SIGKILL reaches it). The test drives it with commands and
  * keeps every report it prints, in order.
@@ -16,10 +18,10 @@ import { fileURLToPath } from 'node:url'
 import type { Command, NodeSpec, Report } from './protocol.js'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
-const REGISTER = fileURLToPath(new URL('../../peers/fixtures/register.mjs', import.meta.url))
+const REGISTER = fileURLToPath(new URL('../fixtures/swc-register.mjs', import.meta.url))
 const FIXTURE = fileURLToPath(new URL('../fixtures/peer.ts', import.meta.url))
 
-/** Start-up (ts-node transpiling the library) takes 1-3 s, much more on a loaded machine. */
+/** Start-up (compiling and loading the library) takes 1-3 s, much more on a loaded machine. */
 export const STARTUP_MS = 90_000
 
 export type ReportOf<E extends Report['ev']> = Extract<Report, { ev: E }>
@@ -56,7 +58,7 @@ export async function spawnPeer (options: SpawnOptions): Promise<PeerProcess> {
   const node = [process.execPath, '--import', REGISTER, FIXTURE]
   const [file, ...args] = options.netns === undefined ? node : ['ip', 'netns', 'exec', options.netns, ...node]
   // Jest's NODE_OPTIONS (--experimental-vm-modules) are not for the child
-  const proc = spawn(file!, args, { cwd: REPO, env: { ...process.env, NODE_OPTIONS: '', TS_NODE_TRANSPILE_ONLY: 'true' } })
+  const proc = spawn(file!, args, { cwd: REPO, env: { ...process.env, NODE_OPTIONS: '' } })
   proc.stdin.on('error', () => {}) // a dead child must not turn a late write into EPIPE
   const reports: Report[] = []
   const waiters = new Set<() => void>()
