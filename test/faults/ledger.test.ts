@@ -41,10 +41,16 @@ describe('fault ledger', () => {
     }
   })
 
-  it('maps library sequence numbers by rank among accepted sends (a rejected send takes none)', () => {
-    // seq 2 was rejected: accepted 0,1,3,4,5 have ranks 0..4; the library's 3..4 are payload seqs 4 and 5
+  it('reads library sequence numbers by position among accepted sends (a rejected send takes none)', () => {
+    // seq 2 was rejected: accepted 0,1,3,4,5 are positions 0..4; the library's 3..4 are payload seqs 4 and 5
     const v = judge(sends(6, [2]), receipts([0, 1, 3]), [report({ count: 2, firstSeq: 3, lastSeq: 4 })])
     expect(v.problems).toEqual([])
+  })
+
+  it('or in step with the payload sequence, when the library numbers every send', () => {
+    const v = judge(sends(10, [2]), receipts([0, 1, 3, 4, 5]), [report({ count: 4, firstSeq: 7, lastSeq: 10 })])
+    expect(v.problems).toEqual([])
+    expect(v.totals.silentlyLost).toBe(0)
   })
 
   it('flags a report that covers too little, too much or disagrees with itself', () => {

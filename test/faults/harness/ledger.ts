@@ -8,9 +8,9 @@
  *   reported on errors$ (count, and first/last sequence when given).
  *
  * Sequence numbers in the payload are the sender's send order (0, 1, ...).
- * The library's own sequence numbers in a report are matched by rank among
- * the accepted sends (a rejected send takes no sequence number), with the
- * first accepted message numbered 0 or 1, whichever fits the reports.
+ * The library's own sequence numbers in a report are read as the position
+ * among accepted sends (a rejected send takes no number) or as the payload's
+ * sequence, from 0 or from 1: whichever reading fits the reports.
  *
  * Two process-life rules, from the guarantee ("for the life of both
  * processes"):
@@ -206,7 +206,7 @@ function judgeFlow (key: string, flow: FlowInput, rules: LedgerRules): FlowVerdi
   if (rejectedDelivered.length > 0) problems.push(`${rejectedDelivered.length} message(s) delivered although send() rejected them: ${ranges(rejectedDelivered)}`)
 
   // reports: which accepted messages (by rank) do they name?
-  const { named, count: reportedCount, mismatch } = namedByReports(flow.reports, missing.map(seq => rank.get(seq) ?? -1), acceptedSeqs.length)
+  const { named, count: reportedCount, mismatch } = namedByReports(flow.reports, missing.map(seq => rank.get(seq) ?? -1), rank)
   if (mismatch !== undefined) problems.push(mismatch)
   const missingRanks = new Set(missing.map(seq => rank.get(seq) ?? -1))
   const reportedButDelivered = named === undefined ? 0 : [...named].filter(r => !missingRanks.has(r)).length
@@ -252,30 +252,39 @@ function judgeFlow (key: string, flow: FlowInput, rules: LedgerRules): FlowVerdi
 /**
  * The ranks (0-based positions among accepted sends) named by the reports,
  * when every report gives first/last sequence numbers; else only their count.
- * The library's first sequence number may be 0 or 1: the base under which
- * the most named messages are really missing wins.
+ * How the library numbers messages is its own business: by position among
+ * accepted sends or in step with the payload's sequence, from 0 or from 1.
+ * The reading under which the most named messages are really missing wins.
  */
-function namedByReports (reports: readonly LossReport[], missingRanks: readonly number[], acceptedCount: number): { named?: Set<number>, count: number, mismatch?: string } {
+function namedByReports (reports: readonly LossReport[], missingRanks: readonly number[], rank: ReadonlyMap<number, number>): { named?: Set<number>, count: number, mismatch?: string } {
   const counted = reports.reduce((n, r) => n + (r.count ?? (r.firstSeq !== undefined && r.lastSeq !== undefined ? r.lastSeq - r.firstSeq + 1 : 0)), 0)
   if (reports.length === 0) return { named: new Set(), count: 0 }
   const withRanges = reports.every(r => r.firstSeq !== undefined && r.lastSeq !== undefined)
   if (!withRanges) return { count: counted }
+  const readings: Array<(libSeq: number) => number | undefined> = [
+    n => n, n => n - 1, // position among accepted sends, from 0 or 1
+    n => rank.get(n), n => rank.get(n - 1) // the payload's sequence, from 0 or 1
+  ]
   const missing = new Set(missingRanks)
-  let best: { named: Set<number>, hits: number } | undefined
-  for (const base of [0, 1]) {
+  let best: { named: Set<number>, unknown: number, hits: number } | undefined
+  for (const read of readings) {
     const named = new Set<number>()
+    let unknown = 0
     for (const r of reports) {
-      for (let s = r.firstSeq!; s <= r.lastSeq!; s++) named.add(s - base)
+      for (let s = r.firstSeq!; s <= r.lastSeq!; s++) {
+        const at = read(s)
+        if (at === undefined || at < 0 || at >= rank.size) unknown++
+        else named.add(at)
+      }
     }
     const hits = [...named].filter(n => missing.has(n)).length
-    if (best === undefined || hits > best.hits) best = { named, hits }
+    if (best === undefined || hits > best.hits) best = { named, unknown, hits }
   }
-  const named = best!.named
-  const outside = [...named].filter(n => n < 0 || n >= acceptedCount)
+  const { named, unknown } = best!
   const rangeTotal = reports.reduce((n, r) => n + r.lastSeq! - r.firstSeq! + 1, 0)
   const problems: string[] = []
-  if (outside.length > 0) problems.push(`reports name ${outside.length} sequence number(s) that were never accepted`)
+  if (unknown > 0) problems.push(`reports name ${unknown} sequence number(s) that were never accepted`)
   if (reports.some(r => r.count !== undefined && r.count !== r.lastSeq! - r.firstSeq! + 1)) problems.push('a report\'s count disagrees with its first/last sequence')
-  if (named.size !== rangeTotal) problems.push('reports overlap (a message reported twice)')
-  return { named, count: named.size, ...(problems.length === 0 ? {} : { mismatch: problems.join('; ') }) }
+  if (named.size + unknown !== rangeTotal) problems.push('reports overlap (a message reported twice)')
+  return { named, count: named.size + unknown, ...(problems.length === 0 ? {} : { mismatch: problems.join('; ') }) }
 }
