@@ -59,7 +59,8 @@ it(`a ${PROCESSES * NODES_PER_PROCESS}-node full mesh across ${PROCESSES} proces
   }
   const settled = await settle(processes, nodes, SETTLE_MS)
   const verdict = verdictOf(processes, { requireAllDelivered: true })
-  const deliveredMs = Math.max(0, ...processes.flatMap(p => p.reports.filter(r => r.ev === 'recv').map(r => r.at))) - sendFrom
+  const receivedAt = processes.flatMap(p => p.reports.filter(r => r.ev === 'recv').map(r => r.at))
+  const deliveredMs = receivedAt.length === 0 ? undefined : Math.max(...receivedAt) - sendFrom
   const handshakeTimeouts = processes.flatMap(p => p.reports.filter(r => r.ev === 'state' && r.error === 'HANDSHAKE_TIMEOUT')).length
   printFigures({
     scenario: 'mesh',
