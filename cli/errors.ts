@@ -26,8 +26,18 @@ export const ExitCode = {
   Handshake: 6,
   /** The node at the address is not the peer the multiaddr names. */
   PeerIdMismatch: 7,
-  /** Our input ended but the peer never confirmed it received everything. */
+  /** Both inputs ended but the peer, still connected, never confirmed it received everything. */
   Unconfirmed: 8,
+  /**
+   * The peer went away (disconnected, reset the stream) before the end of
+   * its data: what we wrote to stdout is incomplete.
+   */
+  Truncated: 9,
+  /**
+   * We have all the peer's data, but it went away (disconnected, reset the
+   * stream) before confirming ours: it may not have received everything.
+   */
+  Undelivered: 10,
   /** SIGINT (128 + 2). */
   Interrupted: 130,
   /** SIGTERM (128 + 15). */
@@ -50,6 +60,8 @@ export class CliError extends Error {
 export interface ErrorContext {
   /** The multiaddr being dialled. */
   readonly address?: string
+  /** The dial's time limit (`--dial-timeout`), to say how long it waited. */
+  readonly dialTimeoutMs?: number
 }
 
 interface Mapping {
@@ -124,6 +136,11 @@ export function toCliError (err: unknown, context: ErrorContext = {}): CliError 
 // message, so the message is all there is to recognise it by.
 const IDENTITY_MISMATCH = /Payload identity key (\S+) does not match expected remote identity key (\S+)/
 
+// A dial cut by a deadline: AbortSignal.timeout's "The operation was aborted
+// due to timeout" (libp2p re-wraps it, keeping only the message), or the
+// library's own "dial ... timed out after N ms".
+const TIMED_OUT = /aborted due to timeout|timed out/i
+
 const LISTEN_ERRNO: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'no such address on this host',
@@ -170,7 +187,10 @@ function connectionFailure (err: GlueberryError, context: ErrorContext): CliErro
   const names = new Set(causes.map(c => c.name))
   let reason: string
   if (codes.has('ECONNREFUSED')) reason = `connection refused by ${where} (is a glueberry listener running there?)`
-  else if (names.has('TimeoutError') || codes.has('ETIMEDOUT')) reason = `connecting to ${where} timed out`
+  else if (names.has('TimeoutError') || codes.has('ETIMEDOUT') || causes.some(c => TIMED_OUT.test(c.message))) {
+    const after = context.dialTimeoutMs === undefined ? '' : ` after ${context.dialTimeoutMs / 1000} s`
+    reason = `connecting to ${where} timed out${after}`
+  }
   else if (codes.has('EHOSTUNREACH') || codes.has('ENETUNREACH')) reason = `${where} is unreachable`
   else if (names.has('EncryptionFailedError')) reason = `${where} did not complete the libp2p secure channel (is it a glueberry node?): ${rootMessage(causes)}`
   else reason = `could not connect to ${where}: ${rootMessage(causes)}`

@@ -22,7 +22,8 @@ import { CliError, ExitCode, reportError } from './errors.js'
 import { DEFAULT_IDENTITY_FILE } from './identity-file.js'
 import { flushed, processIO } from './io.js'
 import type { CliIO } from './io.js'
-import { DEFAULT_LISTEN, DEFAULT_STREAM } from './node.js'
+import { DEFAULT_LISTEN, DEFAULT_STREAM, DIAL_TIMEOUT_MS } from './node.js'
+import { parseSeconds } from './durations.js'
 import { untilAborted } from './session.js'
 
 interface GlobalOptions {
@@ -69,7 +70,7 @@ function buildProgram (io: CliIO, signal: AbortSignal | undefined, done: (code: 
     .option('-k, --key <file>', 'identity file (default: a new identity for this run)')
     .option('-l, --listen <multiaddr...>', `addresses to listen on (default: ${DEFAULT_LISTEN})`)
     .option('-s, --stream <name>', 'encrypted stream name; both sides must use the same', DEFAULT_STREAM)
-    .option('-r, --receive-only', 'do not read stdin; end when the peer ends')
+    .option('-r, --receive-only', 'do not read stdin; only receive the peer\'s data')
     .action(async (options: { key?: string, listen?: string[], stream: string, receiveOnly?: boolean }) => {
       done(await listen({ ...options, verbose: verbose() }, io, signal))
     })
@@ -79,9 +80,11 @@ function buildProgram (io: CliIO, signal: AbortSignal | undefined, done: (code: 
     .argument('<multiaddr>', 'the address `glueberry listen` printed, ending in /p2p/<peer id>')
     .option('-k, --key <file>', 'identity file (default: a new identity for this run)')
     .option('-s, --stream <name>', 'encrypted stream name; both sides must use the same', DEFAULT_STREAM)
-    .option('-r, --receive-only', 'do not read stdin; end when the peer ends')
-    .action(async (address: string, options: { key?: string, stream: string, receiveOnly?: boolean }) => {
-      done(await dial(address, { ...options, verbose: verbose() }, io, signal))
+    .option('-r, --receive-only', 'do not read stdin; only receive the peer\'s data')
+    .option('-t, --dial-timeout <seconds>', `give up the dial (TCP, Noise, yamux) after this long (default: ${DIAL_TIMEOUT_MS / 1000})`, parseSeconds)
+    .action(async (address: string, options: { key?: string, stream: string, receiveOnly?: boolean, dialTimeout?: number }) => {
+      const { dialTimeout, ...rest } = options
+      done(await dial(address, { ...rest, dialTimeoutMs: dialTimeout, verbose: verbose() }, io, signal))
     })
 
   program.command('bench')

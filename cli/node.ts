@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createNode, standardHandshake } from '../lib/index.js'
+import { createNode, noopMetrics, standardHandshake } from '../lib/index.js'
 import type { GlueberryNode, Logger, LogFields, StandardHandshake } from '../lib/index.js'
 import type { PrivateKey } from '@libp2p/interface'
 import type { CliIO } from './io.js'
@@ -14,7 +14,13 @@ import type { CliIO } from './io.js'
 /** The stream name both sides use unless told otherwise. */
 export const DEFAULT_STREAM = 'stdio'
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0'
-/** One dial, TCP connect plus Noise and yamux. An unreachable host gives up after this. */
+/**
+ * One dial, TCP connect plus Noise and yamux: an unreachable host, or one
+ * that accepts and never answers, gives up after this (`--dial-timeout`).
+ * It is the node's `dialTimeout`, which the library must apply to the whole
+ * dial and to each address (libp2p cuts every address at its own
+ * addressDialTimeout, 6 s by default, unless told otherwise).
+ */
 export const DIAL_TIMEOUT_MS = 10_000
 /**
  * Connected to Established, and also the deadline for opening an encrypted
@@ -30,25 +36,38 @@ export interface CliNodeOptions {
   readonly stream: string
   readonly verbose: boolean
   readonly io: CliIO
+  /** @default DIAL_TIMEOUT_MS */
+  readonly dialTimeoutMs?: number
 }
 
 export interface CliNode {
   readonly node: GlueberryNode
   readonly handshake: StandardHandshake
+  /**
+   * True once a libp2p stream named `stream` opened with the peer, either
+   * way: the peer uses the same --stream. A stream failing before that is
+   * most likely a different --stream; after it, it is a reset or a close.
+   */
+  readonly streamOpened: () => boolean
 }
 
 export async function createCliNode (options: CliNodeOptions): Promise<CliNode> {
   const handshake = standardHandshake({ streams: [options.stream] })
+  let opened = false
   const node = await createNode({
     privateKey: options.privateKey,
     listen: [...options.listen],
     handshake,
-    dialTimeout: DIAL_TIMEOUT_MS,
+    dialTimeout: options.dialTimeoutMs ?? DIAL_TIMEOUT_MS,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     reconnect: { maxAttempts: 0 },
-    logger: options.verbose ? stderrLogger(options.io) : undefined
+    // `listen` accepts whoever dials it (it has no address book to check).
+    inbound: 'any',
+    logger: options.verbose ? stderrLogger(options.io) : undefined,
+    // The one public signal that a stream of a given name opened.
+    metrics: { ...noopMetrics, streamOpened: (name) => { if (name === options.stream) opened = true } }
   })
-  return { node, handshake }
+  return { node, handshake, streamOpened: () => opened }
 }
 
 /**

@@ -3,20 +3,14 @@
  * plumbing `listen` and `dial` share once a peer is Established.
  *
  * On the wire (the `--stream`, default 'stdio'), each non-empty message is a
- * chunk of the sender's stdin, written to the receiver's stdout as it is.
- * Empty messages carry the end of the session, in this order from each side:
+ * chunk of the sender's stdin, written to the receiver's stdout as it is;
+ * empty messages carry the end of the data (END, then ACK), each direction
+ * on its own: see ./end-of-data.ts.
  *
- * - END, the first empty message: "my input is over, no data follows".
- *   A side sends it when its stdin ends, or as soon as it receives the
- *   peer's END: either side ending ends the session (stdin is no longer read).
- * - ACK, the second: "I have your END, and all your data is on my stdout".
- *
- * A side is done when it has sent both and received both. Why two: messages
- * are queued, not delivered, when `send()` resolves, and stopping the node
- * drops what is still queued. With END alone, two sides whose inputs end at
- * the same moment would each stop as soon as the other's END arrives, and
- * could drop their own END and the data before it. ACK means "received", so
- * a side that holds the peer's ACK knows nothing of its own can be lost.
+ * A session that stops before both ENDs and ACKs went through is never
+ * reported as done: the side that is missing the peer's data (`truncated`)
+ * or its confirmation (`undelivered`) says so, with the cause (the peer
+ * disconnected, reset the stream...).
  *
  * Backpressure runs end to end: stdin is read one chunk per `send()` (which
  * waits above the flow watermark), and a stdout that cannot keep up pauses
@@ -28,53 +22,64 @@ import { filter, firstValueFrom } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { pipe } from 'it-pipe'
 import { ConnectionState, ErrorCode, GlueberryError, flowOf, isGlueberryError } from '../lib/index.js'
-import type { FlowHandle, GlueberryNode, IncomingMessage } from '../lib/index.js'
-import { MAX_CHUNK, limitChunks, readChunks, untilAbort } from './chunks.js'
+import type { ConnectionEvent, FlowHandle, GlueberryNode, IncomingMessage } from '../lib/index.js'
+import { MAX_CHUNK, limitChunks, readChunks } from './chunks.js'
+import { START, awaitingAck, isDone, onEmpty, outcomeAt } from './end-of-data.js'
+import type { Outcome, Progress } from './end-of-data.js'
 import { CliError, ExitCode, streamFailed } from './errors.js'
 import { flushed } from './io.js'
 import type { CliIO } from './io.js'
 
 /**
- * After our END, how long the peer may stay silent before we give up
- * waiting. Longer than the node's stream-open deadline (HANDSHAKE_TIMEOUT_MS
- * in ./node.ts), so a peer refusing our stream is reported as that.
+ * Once both ENDs are through, how long the peer may stay silent before we
+ * stop waiting for its ACK (it only has its stdout to flush).
  */
 export const DEFAULT_LINGER_MS = 15_000
 
 const EMPTY = new Uint8Array(0)
 
-/** Send failures that mean "the peer is gone", not "something is wrong". */
+/**
+ * Failures that mean "the peer, its connection or its stream is gone", not
+ * "something is wrong with the data". 'UNDELIVERED' is the code the
+ * acknowledged-delivery work gives to messages lost that way; listed as a
+ * string so this compiles with or without it.
+ */
 const PEER_GONE: ReadonlySet<string> = new Set<string>([
-  ErrorCode.NotConnected, ErrorCode.StreamClosed, ErrorCode.SessionClosed, ErrorCode.NodeStopped
+  ErrorCode.NotConnected, ErrorCode.StreamClosed, ErrorCode.SessionClosed, ErrorCode.NodeStopped, 'UNDELIVERED'
 ])
 
 export interface PipeOptions {
-  readonly node: Pick<GlueberryNode, 'send' | 'state' | 'state$' | 'errors$' | 'dumpState'>
+  readonly node: Pick<GlueberryNode, 'send' | 'state' | 'state$' | 'events$' | 'errors$'>
   readonly peerId: string
   readonly stream: string
   /** The peer's messages on `stream`, from before it was Established (see Inbox). */
   readonly inbound$: Observable<IncomingMessage>
   readonly io: CliIO
   /**
-   * False: stdin is not read; we send nothing and end when the peer does
-   * (a receiver whose stdin is /dev/null would otherwise end at once).
+   * False: stdin is not read; we send END at once and receive until the
+   * peer's END.
    * @default true
    */
   readonly readInput?: boolean
   /** Aborting it ends the session with the signal's reason. */
   readonly signal?: AbortSignal
   readonly lingerMs?: number
+  /**
+   * True once a stream of our name opened with the peer (see CliNode): a
+   * failure before that is reported as the peer not using our --stream.
+   */
+  readonly streamOpened?: () => boolean
 }
 
 export interface PipeResult {
   /**
-   * - `complete`: both ENDs and ACKs went through (or the peer left after
-   *   both ENDs): every byte each side read reached the other's stdout.
-   * - `disconnected`: the peer went away before its END.
-   * - `unconfirmed`: we sent END but the peer fell silent; it may not have
-   *   received everything.
+   * What {@link outcomeAt} says, or `unconfirmed`: both ENDs went through
+   * but the peer's ACK did not come within the linger time, while the peer
+   * stayed connected.
    */
-  readonly outcome: 'complete' | 'disconnected' | 'unconfirmed'
+  readonly outcome: Outcome | 'unconfirmed'
+  /** Why the session stopped early (`truncated` and `undelivered`): the peer disconnected, reset the stream... */
+  readonly reason?: string
   /** Bytes read from stdin and sent. */
   readonly sent: number
   /** Bytes received and written to stdout. */
@@ -85,10 +90,10 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
   const { node, peerId, stream, io } = options
   const session = new AbortController()
   const stopReading = new AbortController()
-  const counts = { sent: 0, received: 0 }
+  let progress: Progress = START
+  let received = 0
   const peerEnd = deferred()
   const peerAck = deferred()
-  const state = { controls: 0, endSent: false }
   const send = async (data: Uint8Array): Promise<void> => { await node.send(peerId, stream, data, { signal: session.signal }) }
 
   return await new Promise<PipeResult>((resolve, reject) => {
@@ -100,18 +105,23 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
       () => { session.abort(new CliError(ExitCode.Failure, 'session over')) },
       () => { stopReading.abort() }
     ]
-    const finish = (outcome: PipeResult['outcome'] | Error): void => {
+    const finish = (outcome: PipeResult['outcome'] | Error, reason?: string): void => {
       if (settled) return
       settled = true
       for (const step of teardown.reverse()) step()
       if (outcome instanceof Error) reject(outcome)
-      else resolve({ outcome, ...counts })
+      else resolve({ outcome, reason: outcome === 'complete' ? undefined : reason, sent: progress.sent, received })
     }
-    // The peer leaving: after both ENDs it is the normal end, before it an abrupt one.
-    const peerLeft = (): PipeResult['outcome'] => state.controls > 0 && state.endSent ? 'complete' : 'disconnected'
+    // The peer, its connection or its stream went away: what that means
+    // depends on how far the end-of-data exchange got.
+    const stopped = (reason: string): void => { finish(outcomeAt(progress), reason) }
 
     const linger = lingerTimer(options.lingerMs ?? DEFAULT_LINGER_MS, () => { finish('unconfirmed') })
     teardown.push(() => { linger.cancel() })
+    const advance = (next: Progress): void => {
+      progress = next
+      if (awaitingAck(progress)) linger.arm()
+    }
 
     // The peer's data in, straight to stdout; a full stdout pauses the peer's stream.
     const paused = new Set<FlowHandle>()
@@ -125,21 +135,19 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
     io.stdout.on('drain', resume)
     io.stdout.on('error', stdoutFailed)
     teardown.push(() => { io.stdout.off('drain', resume) }, () => { io.stdout.off('error', stdoutFailed) }, resume)
+    let heard = false
     const inbound = options.inbound$.subscribe((message) => {
+      heard = true
       linger.heard()
       if (message.data.byteLength === 0) {
-        state.controls++
-        if (state.controls === 1) {
-          peerEnd.resolve()
-          stopReading.abort()
-        } else if (state.controls === 2) {
-          peerAck.resolve()
-        }
+        advance(onEmpty(progress))
+        if (progress.peerEnded) peerEnd.resolve()
+        if (progress.peerAcked) peerAck.resolve()
         return
       }
-      // Data after END breaks the protocol; what was promised complete stays so.
-      if (state.controls > 0) return
-      counts.received += message.data.byteLength
+      // Data after END breaks the convention; what was promised complete stays so.
+      if (progress.peerEnded) return
+      received += message.data.byteLength
       if (!io.stdout.write(message.data)) {
         const handle = flowOf(message)
         if (handle !== undefined && !paused.has(handle)) {
@@ -150,52 +158,62 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
     })
     teardown.push(() => { inbound.unsubscribe() })
 
-    // The user's data out, then END, then (once the peer's END is on stdout) ACK.
+    // The user's data out, then END; once the peer's END is on stdout, ACK;
+    // then the peer's ACK.
     const outbound = async (): Promise<void> => {
-      await pipe(
-        options.readInput === false ? untilAbort(stopReading.signal) : readChunks(io.stdin, stopReading.signal),
-        limitChunks(MAX_CHUNK),
-        async (chunks: AsyncIterable<Uint8Array>) => {
-          for await (const chunk of chunks) {
-            await send(chunk)
-            counts.sent += chunk.byteLength
+      if (options.readInput !== false) {
+        await pipe(
+          readChunks(io.stdin, stopReading.signal),
+          limitChunks(MAX_CHUNK),
+          async (chunks: AsyncIterable<Uint8Array>) => {
+            for await (const chunk of chunks) {
+              await send(chunk)
+              progress = { ...progress, sent: progress.sent + chunk.byteLength }
+            }
           }
-        }
-      )
+        )
+      }
       await send(EMPTY)
-      state.endSent = true
-      linger.arm()
+      advance({ ...progress, endSent: true })
       await peerEnd.promise
       await flushed(io.stdout)
       await send(EMPTY)
+      advance({ ...progress, ackSent: true })
       await peerAck.promise
     }
     // Our ACK is only queued; the caller's stop() writes it out before closing
     // (bounded by the node's drainTimeout), so the peer hears its data arrived.
     outbound().then(() => {
-      finish('complete')
+      finish(isDone(progress) ? 'complete' : outcomeAt(progress))
     }).catch((err: unknown) => {
-      if (isGlueberryError(err) && PEER_GONE.has(err.code)) finish(peerLeft())
+      if (isGlueberryError(err) && PEER_GONE.has(err.code)) stopped(lossReason(innermost(err)))
       else finish(err instanceof Error ? err : new Error(String(err)))
     })
 
-    // Failures no call returns, such as the peer refusing our stream once
-    // the open deadline passes. Losses that come with the peer leaving are
-    // the disconnect's business.
+    // Failures no call returns: the stream reset by the peer, or refused
+    // once the open deadline passes.
     const failures = node.errors$.subscribe((reported) => {
       if (reported.peer !== peerId || (reported.stream !== undefined && reported.stream !== stream)) return
       const error = innermost(reported)
       if (!PEER_GONE.has(error.code)) finish(error)
-      // Closed while the peer is still connected: not the connection going
-      // away, so most likely the peer never accepted the stream (the library
-      // reports that as a StreamClosed once the open deadline passes).
-      else if (node.state(peerId) === ConnectionState.Established) finish(streamFailed(peerId, stream, error))
+      // Our stream failed while the connection is up, and no stream of this
+      // name ever opened with the peer: most likely it does not use our
+      // --stream. Once one opened, a failure is a reset or a close.
+      else if (!heard && options.streamOpened?.() !== true && !isReset(reported) && node.state(peerId) === ConnectionState.Established) {
+        finish(streamFailed(peerId, stream, error))
+      }
+      else stopped(lossReason(reported))
     })
     teardown.push(() => { failures.unsubscribe() })
 
-    // state$ replays the current state and completes when the node stops.
+    // Leaving Established: the connection closed. events$ says why, when it knows.
+    const left = node.events$.pipe(filter(e => e.peerId === peerId && e.state !== ConnectionState.Established))
+      .subscribe((event) => { stopped(disconnectReason(event)) })
+    teardown.push(() => { left.unsubscribe() })
+    // state$ replays the current state (the peer may be gone already) and
+    // completes when the node stops.
     firstValueFrom(node.state$(peerId).pipe(filter(s => s !== ConnectionState.Established)), { defaultValue: undefined })
-      .finally(() => { finish(peerLeft()) })
+      .finally(() => { stopped('the peer disconnected') })
       .catch(() => {})
 
     const onAbort = (): void => {
@@ -206,6 +224,29 @@ export async function pipeStdio (options: PipeOptions): Promise<PipeResult> {
     teardown.push(() => { options.signal?.removeEventListener('abort', onAbort) })
     if (options.signal?.aborted === true) onAbort()
   })
+}
+
+/** Names of the libp2p errors a stream reset by the remote carries. */
+const RESET_ERRORS: ReadonlySet<string> = new Set(['StreamResetError', 'StreamAbortedError'])
+
+/** True when the cause chain says the remote reset the stream (it was open, then aborted). */
+function isReset (error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; depth < 16 && typeof current === 'object' && current !== null; depth++) {
+    if (RESET_ERRORS.has((current as { name?: unknown }).name as string)) return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}
+
+function lossReason (error: GlueberryError): string {
+  if (isReset(error)) return 'the peer reset the stream'
+  if (error.code === ErrorCode.NotConnected || error.code === ErrorCode.NodeStopped) return 'the peer disconnected'
+  return `the stream closed (${innermost(error).message})`
+}
+
+function disconnectReason (event: ConnectionEvent): string {
+  return event.error === undefined ? 'the peer disconnected' : `the connection was lost (${event.error.message})`
 }
 
 interface Deferred {
@@ -230,7 +271,7 @@ function innermost (error: GlueberryError): GlueberryError {
 }
 
 interface LingerTimer {
-  /** Starts the wait (after our END). */
+  /** Starts (or restarts) the wait: both ENDs are through. */
   arm: () => void
   /** The peer said something: the wait starts over. */
   heard: () => void

@@ -43,6 +43,8 @@ export interface SessionOptions {
   /** Do not read stdin; end when the peer ends. */
   readonly receiveOnly?: boolean
   readonly lingerMs?: number
+  /** See CliNode.streamOpened. */
+  readonly streamOpened?: () => boolean
 }
 
 /** Pipes stdin and stdout through the peer and reports how it ended. */
@@ -57,16 +59,23 @@ export async function runSession (options: SessionOptions): Promise<number> {
     io,
     signal: options.signal,
     readInput: options.receiveOnly !== true,
-    lingerMs: options.lingerMs
+    lingerMs: options.lingerMs,
+    streamOpened: options.streamOpened
   })
   const totals = `sent ${result.sent} bytes, received ${result.received} bytes`
   switch (result.outcome) {
     case 'complete':
       status(io, `done: ${totals}`)
       return ExitCode.Ok
-    case 'disconnected':
-      status(io, `peer disconnected: ${totals}`)
-      return ExitCode.Ok
+    case 'truncated': {
+      // The peer's ACK follows its END: ours was not confirmed either.
+      const ours = result.sent > 0 ? ', and our data was not confirmed' : ''
+      throw new CliError(ExitCode.Truncated,
+        `${result.reason ?? 'the peer went away'} before the end of its data: the output is incomplete${ours} (${totals})`)
+    }
+    case 'undelivered':
+      throw new CliError(ExitCode.Undelivered,
+        `${result.reason ?? 'the peer went away'} before confirming it received our data; it may not have received everything (${totals})`)
     case 'unconfirmed': {
       const seconds = Math.round((options.lingerMs ?? DEFAULT_LINGER_MS) / 1000)
       throw new CliError(ExitCode.Unconfirmed,

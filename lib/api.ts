@@ -97,6 +97,15 @@ export interface GlueberryNode {
   prepareStreams (peerId: string, publicKey: Uint8Array, streams: readonly string[], options?: AbortOptions): Promise<void>
   finalizeHandshake (peerId: string, options?: AbortOptions): Promise<void>
   completeHandshake (peerId: string, publicKey: Uint8Array, streams: readonly string[], options?: AbortOptions): Promise<void>
+  /**
+   * Reports that the handshake with a Connected peer failed, so the node does
+   * not wait for the handshake timeout: the connection is closed and the peer
+   * goes to Cooldown, then is redialled. A `VersionMismatch` instead ends in
+   * Disconnected (`terminal: true`, also reported on `errors$`) and the peer
+   * is not redialled until the application calls `connect()` or `addPeer()`.
+   * A report that comes after the session ended is ignored.
+   */
+  failHandshake (peerId: string, reason: GlueberryError): void
 
   /** Lets a quarantined (corrupt) address book be written again; the original stays in its backup file. */
   acknowledgeAddressBookCorruption (): void

@@ -15,10 +15,22 @@ import { noopMetrics } from './observability/metrics.js'
 import type { ReconnectPolicy } from './connections/reconnect-policy.js'
 import { validateReconnectPolicy } from './connections/reconnect-policy.js'
 import type { AddressBookStorage } from './peers/index.js'
+import type { LivenessOptions } from './connections/liveness.js'
+import { DEFAULT_LIVENESS, validateLiveness } from './connections/liveness.js'
 import type { HandshakeDriver } from './handshake/driver.js'
 
 /** What to do with an encrypted stream after a record fails to authenticate. */
 export type DecryptionErrorPolicy = 'drop' | 'reset'
+
+/**
+ * Which peers may connect to us. `'known'`: only peers in the address book
+ * (or being added to it); anyone else is refused by the connection gater as
+ * soon as Noise has proven its key, before any stream, and the refusal is
+ * reported on `errors$` (`PEER_NOT_FOUND`, rate-limited). `'any'`: every
+ * peer that is not blacklisted (a server that learns its peers from who
+ * dials it, such as `glueberry listen`).
+ */
+export type InboundPolicy = 'known' | 'any'
 
 export interface FlowOptions {
   /** Messages queued per (peer, stream) writer at which `send()` starts to wait. Default 1000. */
@@ -57,13 +69,37 @@ export interface NodeOptions {
   metrics?: Metrics
   /** Time from Connected to `finalizeHandshake` before the peer goes to Cooldown. Default 30 s. */
   handshakeTimeout?: number
-  /** Reconnection backoff. Defaults: baseDelay 1 s, maxDelay 5 min, maxAttempts 10, jitter 0.1. */
+  /**
+   * Reconnection backoff. Defaults: baseDelay 500 ms, maxDelay 3 s,
+   * maxAttempts Infinity, jitter 0.1 (see ReconnectPolicy for why).
+   */
   reconnect?: Partial<ReconnectPolicy>
-  /** Time spent in Cooldown after a failed handshake. Default 60 s. */
+  /**
+   * Time spent in Cooldown after a failed handshake (a timeout, a bad
+   * message, the connection dropped mid-handshake), before the redial.
+   * Default 10 s: a peer that keeps failing is tried ~6 times a minute, and
+   * a handshake that failed under a transient overload heals within seconds.
+   */
   cooldown?: number
+  /**
+   * Dead-link detection: every `interval` ms each connection of a Connected or
+   * Established peer is probed (a yamux ping, ~0.2 ms of CPU per round trip);
+   * no answer within `timeout` ms closes the connection and the peer goes
+   * Disconnected (CONNECTION_FAILED, cause: the probe's timeout), then
+   * reconnects. A silent link is noticed within `interval + timeout`, on both
+   * sides, whether or not traffic flows. Default `{ interval: 2000, timeout: 3000 }`:
+   * at most 5 s. `false` turns it off (then only TCP errors end a connection).
+   */
+  liveness?: Partial<LivenessOptions> | false
   /** Longest time `stop()` and `disconnect()` wait for accepted messages to be written before closing. Default 5 s. */
   drainTimeout?: number
-  /** Time allowed for one dial. Default 30 s. */
+  /**
+   * Time allowed for one dial, the whole of it (TCP connect, Noise, yamux):
+   * also passed to libp2p as its per-address timeout, which otherwise cuts
+   * every dial at 6 s whatever this says. Default 5 s: a dial on a LAN takes
+   * milliseconds, and a dial into a dead link must not hold up the redial
+   * that follows when the link heals.
+   */
   dialTimeout?: number
   /** Largest message, in bytes, on send and on receive. Default 1 MiB. */
   maxMessageSize?: number
@@ -76,6 +112,8 @@ export interface NodeOptions {
   limits?: LimitOptions
   /** Default 'drop': report and keep reading. 'reset' resets the stream. */
   decryptionErrorPolicy?: DecryptionErrorPolicy
+  /** Which peers may connect to us. Default 'known': only address-book peers. See {@link InboundPolicy}. */
+  inbound?: InboundPolicy
   /** AEAD/KDF implementation. Default 'node' (node:crypto); 'noble' is the portable one. */
   crypto?: 'node' | 'noble'
 }
@@ -91,6 +129,8 @@ export interface ResolvedConfig {
   handshakeTimeout: number
   reconnect: ReconnectPolicy
   cooldown: number
+  /** `false` when switched off. */
+  liveness: LivenessOptions | false
   drainTimeout: number
   dialTimeout: number
   maxMessageSize: number
@@ -99,21 +139,24 @@ export interface ResolvedConfig {
   flow: Required<FlowOptions>
   limits: Required<LimitOptions>
   decryptionErrorPolicy: DecryptionErrorPolicy
+  inbound: InboundPolicy
   crypto: 'node' | 'noble'
 }
 
 export const DEFAULTS = Object.freeze({
   listen: ['/ip4/127.0.0.1/tcp/0'],
   handshakeTimeout: 30_000,
-  cooldown: 60_000,
+  cooldown: 10_000,
+  liveness: DEFAULT_LIVENESS,
   drainTimeout: 5_000,
-  dialTimeout: 30_000,
+  dialTimeout: 5_000,
   maxMessageSize: 1024 * 1024,
   maxStreamNameLength: 64,
   maxMetadataSize: 4096,
   flow: Object.freeze({ high: 1000, low: 100, highBytes: 16 * 1024 * 1024 }),
   limits: Object.freeze({ maxConnections: 1000, maxHeldStreamsPerPeer: 32, maxInboundStreams: 64, maxOutboundStreams: 64 }),
   decryptionErrorPolicy: 'drop' as DecryptionErrorPolicy,
+  inbound: 'known' as InboundPolicy,
   crypto: 'node' as const
 })
 
@@ -181,6 +224,8 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
 
   const policy = options.decryptionErrorPolicy ?? DEFAULTS.decryptionErrorPolicy
   if (policy !== 'drop' && policy !== 'reset') throw invalid(`decryptionErrorPolicy must be 'drop' or 'reset', got ${String(policy)}`)
+  const inbound = options.inbound ?? DEFAULTS.inbound
+  if (inbound !== 'known' && inbound !== 'any') throw invalid(`inbound must be 'known' or 'any', got ${String(inbound)}`)
   const crypto = options.crypto ?? DEFAULTS.crypto
   if (crypto !== 'node' && crypto !== 'noble') throw invalid(`crypto must be 'node' or 'noble', got ${String(crypto)}`)
 
@@ -192,6 +237,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
     handshakeTimeout: duration('handshakeTimeout', options.handshakeTimeout, DEFAULTS.handshakeTimeout),
     reconnect,
     cooldown: duration('cooldown', options.cooldown, DEFAULTS.cooldown),
+    liveness: validateLiveness(options.liveness),
     drainTimeout: duration('drainTimeout', options.drainTimeout, DEFAULTS.drainTimeout),
     dialTimeout: duration('dialTimeout', options.dialTimeout, DEFAULTS.dialTimeout),
     maxMessageSize,
@@ -205,6 +251,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
       maxOutboundStreams: positiveInt('limits.maxOutboundStreams', limits.maxOutboundStreams, DEFAULTS.limits.maxOutboundStreams)
     },
     decryptionErrorPolicy: policy,
+    inbound,
     crypto
   }
   if (privateKey !== undefined) config.privateKey = privateKey

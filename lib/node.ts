@@ -24,8 +24,10 @@ import { StatsTracker } from './stats/tracker.js'
 import type { NodeStats, PeerStats } from './stats/tracker.js'
 import { createHost } from './host/libp2p.js'
 import { stopHost } from './host/stop-host.js'
+import { inboundAdmission } from './host/inbound-policy.js'
 import type { Host } from './host/libp2p.js'
 import { ConnectionManager } from './connections/manager.js'
+import { withPeer } from './connections/connect-errors.js'
 import { StreamManager } from './streams/stream-manager.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
 import { TEST_HOOKS } from './testing/hooks.js'
@@ -52,12 +54,18 @@ export async function createNode (options: NodeOptions = {}): Promise<GlueberryN
   // Problems found while loading (a corrupt file) happen before anyone can
   // subscribe: the node replays them to every errors$ subscriber.
   const report = await book.open()
+  // Refused inbound peers (the `inbound` policy) are reported on errors$.
+  const refusals = new Subject<GlueberryError>()
   let host: Host
   try {
     host = await createHost({
       privateKey: identity.privateKey,
       listen: config.listen,
       isBlacklisted: (peer) => book.isBlacklisted(peer),
+      ...inboundAdmission(config.inbound, (peer) => book.expects(peer), (error) => {
+        config.logger.warn('inbound peer refused', { peer_id: error.peer, code: error.code })
+        refusals.next(error)
+      }),
       maxConnections: config.limits.maxConnections,
       dialTimeout: config.dialTimeout
     })
@@ -65,7 +73,7 @@ export async function createNode (options: NodeOptions = {}): Promise<GlueberryN
     await book.close()
     throw new GlueberryError(ErrorCode.InvalidConfig, `could not create the libp2p host: ${(err as Error).message}`, { cause: err })
   }
-  return new Node(config, identity, book, host, report.problems)
+  return new Node(config, identity, book, host, report.problems, refusals)
 }
 
 class Node implements GlueberryNode {
@@ -99,7 +107,8 @@ class Node implements GlueberryNode {
     private readonly identity: Identity,
     private readonly book: AddressBook,
     private readonly host: Host,
-    loadProblems: readonly GlueberryError[] = []
+    loadProblems: readonly GlueberryError[] = [],
+    private readonly refusals = new Subject<GlueberryError>()
   ) {
     this.peerId = identity.peerIdString
     this.backend = backendFor(config.crypto)
@@ -145,6 +154,7 @@ class Node implements GlueberryNode {
       handshakeTimeout: config.handshakeTimeout,
       cooldown: config.cooldown,
       dialTimeout: config.dialTimeout,
+      liveness: config.liveness,
       logger,
       metrics,
       isReconnectable: (peer) => this.statusValue === 'started' && this.book.has(peer) && !this.book.isBlacklisted(peer),
@@ -170,7 +180,7 @@ class Node implements GlueberryNode {
       }
     })
     this.events$ = this.connections.events$
-    this.errors$ = merge(from(loadProblems), this.errors, book.errors$)
+    this.errors$ = merge(from(loadProblems), this.errors, book.errors$, refusals)
     this.peers$ = book.peers$
     // Throttled, and on stop: one last snapshot and completion at once (a
     // trailing throttle window would otherwise hold completion for 250 ms).
@@ -184,7 +194,7 @@ class Node implements GlueberryNode {
     // Handshake timeouts and failed dials count as failures in peer stats.
     this.events$.subscribe((event) => {
       if (event.state === ConnectionState.Cooldown) {
-        metrics.handshakeResult('timeout')
+        metrics.handshakeResult(event.error?.code === ErrorCode.HandshakeTimeout ? 'timeout' : 'failure')
         this.stats.failed(event.peerId)
       } else if (event.state === ConnectionState.Disconnected && event.previous === ConnectionState.Connecting && event.error !== undefined) {
         this.stats.failed(event.peerId)
@@ -269,6 +279,7 @@ class Node implements GlueberryNode {
     this.messages.complete()
     this.decryptionErrors.complete()
     this.errors.complete()
+    this.refusals.complete()
     this.stopNotice.next()
     this.stopNotice.complete()
     this.statsChanged.complete()
@@ -382,6 +393,18 @@ class Node implements GlueberryNode {
     // 'handshake' opens a new one.
     this.streams.closeWriter(peerId, HANDSHAKE_STREAM)
     this.config.logger.info('handshake complete', { peer_id: peerId })
+  }
+
+  failHandshake (peerId: string, reason: GlueberryError): void {
+    this.assertStarted()
+    checkPeerId(peerId)
+    const error = reason instanceof GlueberryError
+      ? reason
+      : new GlueberryError(ErrorCode.HandshakeFailed, `handshake with ${peerId} failed: ${String(reason)}`, { peer: peerId, cause: reason })
+    this.config.logger.warn('handshake failed', { peer_id: peerId, code: error.code, error: error.message })
+    // No redial follows a version mismatch: say so where every failure is reported.
+    if (error.code === ErrorCode.VersionMismatch) this.errors.next(withPeer(error, peerId))
+    this.connections.handshakeFailed(peerId, error)
   }
 
   async completeHandshake (peerId: string, publicKey: Uint8Array, streams: readonly string[], options: AbortOptions = {}): Promise<void> {

@@ -28,6 +28,13 @@ export interface ConnectionEvent {
   /** Direction of the underlying libp2p connection, when one exists. */
   readonly outbound: boolean
   readonly error?: GlueberryError
+  /**
+   * Only on Disconnected events: `true` when no further retry will happen
+   * (reconnection given up, a version mismatch, disconnect(), blacklist,
+   * stop(), cancelReconnection(), or a peer this node does not redial);
+   * `false` when a redial is already scheduled (a Reconnecting event follows).
+   */
+  readonly terminal?: boolean
   /** Milliseconds since the epoch at commit time. */
   readonly at: number
 }

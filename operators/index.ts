@@ -12,3 +12,5 @@ export { sendTo } from './send-to.js'
 export { handshakeFsm, HandshakePhase, type HandshakeFsmSpec, type HandshakeIo, type HandshakeState, type HandshakeMessageKind, type AcceptedResponse } from './handshake-fsm.js'
 export { encryptWith } from './encrypt-with.js'
 export { decryptWith, DEFAULT_DECRYPT_MAX_MESSAGE_SIZE, type DecryptWithOptions, type DecryptFailurePolicy } from './decrypt-with.js'
+// The types encryptWith / decryptWith take; make them with createRecordSealer / createRecordOpener from 'glueberry'.
+export type { RecordSealer, RecordOpener } from '../lib/crypto/record-cipher.js'

@@ -48,6 +48,8 @@ export async function startGlueberry (options: NodeOptions = {}): Promise<Gluebe
     listen: [LOOPBACK],
     handshake: standardHandshake({ streams: [BENCH_STREAM] }),
     maxMessageSize: BENCH_MAX_MESSAGE,
+    // Every sample dials from a fresh node the listener has never heard of.
+    inbound: 'any',
     ...options
   })
   await node.start()

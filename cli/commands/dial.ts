@@ -2,7 +2,8 @@
  * `glueberry dial <multiaddr>`: connects to the peer the multiaddr names
  * (its /p2p/ part is the identity Noise and the handshake check), completes
  * the standard handshake, then pipes stdin and stdout through it. One dial,
- * no retries: a refused or unreachable address is reported at once.
+ * no retries: a refused or unreachable address is reported at once, and one
+ * that never answers after `--dial-timeout`.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import { Inbox } from '../inbox.js'
 import { status } from '../io.js'
 import type { CliIO } from '../io.js'
 import { parseDialTarget } from '../multiaddr.js'
-import { DEFAULT_STREAM, createCliNode } from '../node.js'
+import { DEFAULT_STREAM, DIAL_TIMEOUT_MS, createCliNode } from '../node.js'
 import { checkStreamName, loadIdentity, runSession, untilAborted } from '../session.js'
 
 export interface DialOptions {
@@ -22,10 +23,12 @@ export interface DialOptions {
   readonly key?: string
   readonly stream?: string
   readonly verbose?: boolean
-  /** Do not read stdin; end when the peer ends (for a receiver whose stdin is /dev/null). */
+  /** Do not read stdin: send our END at once and only receive. */
   readonly receiveOnly?: boolean
-  /** After our input ends, how long the peer may stay silent. Default 15 s. */
+  /** Once both ENDs are through, how long the peer may take to confirm. Default 15 s. */
   readonly lingerMs?: number
+  /** The dial gives up after this long (`--dial-timeout`). Default DIAL_TIMEOUT_MS. */
+  readonly dialTimeoutMs?: number
 }
 
 export async function dial (address: string, options: DialOptions, io: CliIO, signal?: AbortSignal): Promise<number> {
@@ -35,12 +38,13 @@ export async function dial (address: string, options: DialOptions, io: CliIO, si
   if (privateKey !== undefined && peerIdFromPrivateKey(privateKey).toString() === target.peerId) {
     throw new CliError(ExitCode.Multiaddr, `bad multiaddr: it names this node's own peer id ${target.peerId}`)
   }
-  const { node, handshake } = await createCliNode({
+  const { node, handshake, streamOpened } = await createCliNode({
     privateKey,
     listen: [], // a dialler needs no listening socket
     stream,
     verbose: options.verbose ?? false,
-    io
+    io,
+    dialTimeoutMs: options.dialTimeoutMs
   })
   // Before start: the first bytes may come before our Established event.
   const inbox = new Inbox(node.messages$, stream)
@@ -52,7 +56,7 @@ export async function dial (address: string, options: DialOptions, io: CliIO, si
       await node.addPeer(target.peerId, [target.multiaddr]) // starts the one dial
       await untilAborted(established.promise, signal)
     } catch (err) {
-      throw toCliError(err, { address: target.transport })
+      throw toCliError(err, { address: target.transport, dialTimeoutMs: options.dialTimeoutMs ?? DIAL_TIMEOUT_MS })
     } finally {
       established.close()
     }
@@ -64,7 +68,8 @@ export async function dial (address: string, options: DialOptions, io: CliIO, si
       io,
       signal,
       receiveOnly: options.receiveOnly,
-      lingerMs: options.lingerMs
+      lingerMs: options.lingerMs,
+      streamOpened
     })
   } finally {
     inbox.close()

@@ -23,9 +23,9 @@ export interface ListenOptions {
   readonly listen?: readonly string[]
   readonly stream?: string
   readonly verbose?: boolean
-  /** Do not read stdin; end when the peer ends (for a receiver whose stdin is /dev/null). */
+  /** Do not read stdin: send our END at once and only receive. */
   readonly receiveOnly?: boolean
-  /** After our input ends, how long the peer may stay silent. Default 15 s. */
+  /** Once both ENDs are through, how long the peer may take to confirm. Default 15 s. */
   readonly lingerMs?: number
 }
 
@@ -33,7 +33,7 @@ export async function listen (options: ListenOptions, io: CliIO, signal?: AbortS
   const stream = checkStreamName(options.stream ?? DEFAULT_STREAM)
   const addresses = (options.listen ?? [DEFAULT_LISTEN]).map(parseListenAddress)
   const privateKey = await loadIdentity(options.key, io)
-  const { node, handshake } = await createCliNode({
+  const { node, handshake, streamOpened } = await createCliNode({
     privateKey,
     listen: addresses,
     stream,
@@ -59,7 +59,8 @@ export async function listen (options: ListenOptions, io: CliIO, signal?: AbortS
       io,
       signal,
       receiveOnly: options.receiveOnly,
-      lingerMs: options.lingerMs
+      lingerMs: options.lingerMs,
+      streamOpened
     })
   } finally {
     gate.close()

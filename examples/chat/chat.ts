@@ -74,9 +74,10 @@ const printed$ = bob.messages$.pipe(
 )
 const screen = printed$.subscribe()
 
-// Alice knows bob's address; adding him connects, and the handshake runs.
+// Each knows the other's address (a node refuses peers that are not in its
+// address book); adding a peer connects, and the handshake runs.
 const established = firstValueFrom(alice.state$(bob.peerId).pipe(filter(s => s === ConnectionState.Established)))
-await alice.addPeer(bob.peerId, bob.multiaddrs)
+await Promise.all([alice.addPeer(bob.peerId, bob.multiaddrs), bob.addPeer(alice.peerId, alice.multiaddrs)])
 await established
 console.log(`alice ${alice.peerId}\nbob   ${bob.peerId}\nencrypted stream '${CHAT}' established`)
 

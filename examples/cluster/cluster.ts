@@ -1,8 +1,9 @@
 /**
  * A local glueberry cluster: N nodes on 127.0.0.1, each with its address book
  * in a temporary folder, connected in a full mesh and running the standard
- * handshake. Every node streams numbered messages to every peer it is
- * Established with; every node checks what it receives. A live view shows
+ * handshake, a few links at a time (mesh.ts). Once every link is
+ * Established, every node streams numbered messages to every peer it is
+ * Established with for the duration; every node checks what it receives. A live view shows
  * peers, states and rates; at the end (the duration, or Ctrl-C) the senders
  * stop, the cluster waits for what is in flight, stops every node, removes
  * the folder and prints a summary (or one JSON line with --json).
@@ -27,6 +28,8 @@ import type { Observable } from 'rxjs'
 import { createNode, standardHandshake } from '../../lib/index.js'
 import type { FlowOptions } from '../../lib/index.js'
 import { createLedger, isDrained, record, snapshotOf } from './ledger.js'
+import { connectMesh } from './mesh.js'
+import type { MeshResult } from './mesh.js'
 import type { ClusterEvent, Ledger } from './ledger.js'
 import { parseOptions } from './options.js'
 import type { ClusterOptions } from './options.js'
@@ -41,8 +44,10 @@ import type { Phase, ViewMeta } from './view.js'
 
 /** After the stop, sends already waiting for the network get this long to be accepted. */
 const SEND_GRACE_MS = 5000
-/** Then what was accepted gets this long to arrive. */
-const DRAIN_MS = 5000
+/** Then what was accepted gets this long to arrive: 5 s, or 4 ms per directed link (10 s for 50 nodes). */
+function drainMs (links: number): number {
+  return Math.max(5000, links * 4)
+}
 /** After stop(), every node Observable should complete; this long at most. */
 const COMPLETE_GRACE_MS = 2000
 
@@ -109,11 +114,13 @@ async function runCluster (
   const book = (event: ClusterEvent): void => { record(ledger, event) }
 
   let phase: Phase = 'starting'
+  let connectingSince: number | undefined
   let startedAt: number | undefined
   let stoppedAt: number | undefined
   const meta = (): ViewMeta => ({
     phase,
     elapsedMs: startedAt === undefined ? 0 : (stoppedAt ?? Date.now()) - startedAt,
+    connectingMs: connectingSince === undefined ? 0 : (startedAt ?? Date.now()) - connectingSince,
     durationMs: options.duration * 1000,
     size: options.size,
     rate: options.rate
@@ -129,22 +136,27 @@ async function runCluster (
   let reason: StopReason
   let sent: boolean
   let drained: boolean
+  let mesh: MeshResult
   try {
     await Promise.all(members.map(async m => { await m.node.start() }))
+    // The traffic waits for the mesh: messages flowing on the first links
+    // would take the CPU the remaining handshakes need.
+    phase = 'connecting'
+    connectingSince = Date.now()
+    mesh = await connectMesh(members.map(m => ({ node: m.node, name: nameOf(m) })), { stop$ })
+    startedAt = Date.now()
+    phase = 'running'
     const pace = paceFor(options.rate, options.size)
     const sendsSettled = settle(
       merge(...members.map(m => outbound$(m, pace, clock$(pace.tickMs), stop$))).pipe(tap(book)),
       stop$.pipe(delay(SEND_GRACE_MS))
     )
-    await connectMesh(members)
-    startedAt = Date.now()
-    phase = 'running'
     reason = await firstValueFrom(race(stop$, timer(options.duration * 1000).pipe(map((): StopReason => 'time'))))
     if (reason === 'time') stop$.next(reason)
     stoppedAt = Date.now()
     phase = 'draining'
     sent = await sendsSettled
-    drained = await drain(ledger)
+    drained = await drain(ledger, drainMs(mesh.links))
     phase = 'stopping'
   } finally {
     viewing.unsubscribe()
@@ -161,6 +173,7 @@ async function runCluster (
     snapshot: snapshotOf(ledger, Date.now()),
     elapsedMs: stoppedAt - startedAt,
     interrupted: reason === 'interrupt',
+    mesh,
     library: members.map(m => streamCounts(m, ids)),
     stopped: members.every(m => m.node.status === 'stopped'),
     addressBooks: { dir, removed: !existsSync(dir) },
@@ -181,21 +194,14 @@ function nameOf (member: Pick<Member, 'index'>): string {
   return `node-${member.index + 1}`
 }
 
-/** The full mesh: every node knows every other. Both ends dial; the library keeps one connection per pair. */
-async function connectMesh (members: readonly Member[]): Promise<void> {
-  await Promise.all(members.flatMap(a => members.filter(b => b !== a).map(async (b) => {
-    await a.node.addPeer(b.node.peerId, b.node.multiaddrs, { name: nameOf(b) })
-  })))
-}
-
-/** Resolves true once every message sent has arrived (or is known lost), false after DRAIN_MS. */
-async function drain (ledger: Ledger): Promise<boolean> {
+/** Resolves true once every message sent has arrived (or is known lost), false after `ms`. */
+async function drain (ledger: Ledger, ms: number): Promise<boolean> {
   return await firstValueFrom(interval(20).pipe(
     startWith(0),
     map(() => isDrained(snapshotOf(ledger, Date.now()))),
     filter(Boolean),
     take(1),
-    timeout({ first: DRAIN_MS, with: () => of(false) })
+    timeout({ first: ms, with: () => of(false) })
   ))
 }
 

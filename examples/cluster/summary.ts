@@ -7,6 +7,7 @@
  * @module
  */
 import type { ClusterOptions } from './options.js'
+import type { MeshResult } from './mesh.js'
 import { delivered, nodeTotals } from './ledger.js'
 import type { ClusterSnapshot, Count, ErrorRecord } from './ledger.js'
 import { formatBytes, formatCount, formatSeconds, shortPeerId } from './view.js'
@@ -25,6 +26,8 @@ export interface SummaryInput {
   readonly snapshot: ClusterSnapshot
   readonly elapsedMs: number
   readonly interrupted: boolean
+  /** How the mesh set-up went (before the traffic and its duration). */
+  readonly mesh: MeshResult
   /** Per node, in cluster order. */
   readonly library: readonly StreamCounts[]
   /** Every node reached status 'stopped'. */
@@ -68,7 +71,15 @@ export interface ClusterSummary {
   /** Why not ok, one sentence each. */
   readonly problems: readonly string[]
   readonly interrupted: boolean
+  /** Seconds of traffic, after the mesh was set up. */
   readonly elapsedSeconds: number
+  /** The mesh set-up: links asked for and Established, and how long it took. */
+  readonly mesh: {
+    readonly links: number
+    readonly established: number
+    readonly seconds: number
+    readonly concurrency: number
+  }
   readonly options: ClusterOptions
   readonly totals: {
     readonly sent: Count
@@ -131,6 +142,12 @@ export function buildSummary (input: SummaryInput): ClusterSummary {
     problems,
     interrupted: input.interrupted,
     elapsedSeconds: Math.round(input.elapsedMs) / 1000,
+    mesh: {
+      links: input.mesh.links,
+      established: input.mesh.established,
+      seconds: Math.round(input.mesh.ms) / 1000,
+      concurrency: input.mesh.concurrency
+    },
     options: input.options,
     totals,
     nodes,
@@ -145,6 +162,10 @@ function verdict (
   nodes: readonly NodeSummary[], links: readonly LinkSummary[], totals: ClusterSummary['totals'], n: number, input: SummaryInput
 ): { ok: boolean, problems: string[] } {
   const problems: string[] = []
+  const { mesh } = input
+  if (mesh.established < mesh.links && !mesh.stopped) {
+    problems.push(`the mesh set-up ended with ${mesh.established} of ${mesh.links} links Established after ${formatSeconds(mesh.ms)}`)
+  }
   for (const node of nodes) {
     if (node.establishedWith < n - 1) problems.push(`${node.name} was Established with ${node.establishedWith} of ${n - 1} peers`)
   }
@@ -190,6 +211,7 @@ export function renderSummary (summary: ClusterSummary): string[] {
   const how = summary.interrupted ? 'interrupted after' : 'after'
   return [
     '',
+    meshLine(summary),
     `Summary ${how} ${formatSeconds(summary.elapsedSeconds * 1000)}: ${summary.nodes.length} nodes, ${totals.links} links, ` +
       `${formatBytes(options.size)} messages at ${options.rate} msg/s per link`,
     body[0] ?? '', rule, ...body.slice(1, -1), rule, body.at(-1) ?? '',
@@ -198,9 +220,17 @@ export function renderSummary (summary: ClusterSummary): string[] {
   ]
 }
 
+/** How long the mesh took to set up. */
+export function meshLine (summary: ClusterSummary): string {
+  const { mesh } = summary
+  return `Mesh: ${mesh.established} of ${mesh.links} links Established in ${formatSeconds(mesh.seconds * 1000)} ` +
+    `(${mesh.concurrency} links set up at a time)`
+}
+
 export function finalLine (summary: ClusterSummary): string {
   const { totals } = summary
   if (!summary.ok) return `FAILED: ${summary.problems.join('; ')}`
-  return `OK: ${formatCount(totals.received.messages)} messages (${formatBytes(totals.received.bytes)}) delivered on ` +
-    `${totals.links} links, 0 lost, 0 errors, ${totals.handshakes} handshakes; ${summary.nodes.length} nodes stopped, address books removed`
+  return `OK: mesh of ${totals.links} links Established in ${formatSeconds(summary.mesh.seconds * 1000)}; ` +
+    `${formatCount(totals.received.messages)} messages (${formatBytes(totals.received.bytes)}) delivered in ${formatSeconds(summary.elapsedSeconds * 1000)}, ` +
+    `0 lost, 0 errors, ${totals.handshakes} handshakes; ${summary.nodes.length} nodes stopped, address books removed`
 }

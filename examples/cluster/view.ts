@@ -10,12 +10,15 @@ import { ConnectionState } from '../../lib/index.js'
 import { nodeTotals } from './ledger.js'
 import type { ClusterSnapshot } from './ledger.js'
 
-export type Phase = 'starting' | 'running' | 'draining' | 'stopping'
+export type Phase = 'starting' | 'connecting' | 'running' | 'draining' | 'stopping'
 
 /** What the snapshots do not say. */
 export interface ViewMeta {
   readonly phase: Phase
+  /** Time of traffic so far (the duration counts from the end of the mesh set-up). */
   readonly elapsedMs: number
+  /** Time spent connecting the mesh so far (all of it once running). */
+  readonly connectingMs?: number
   readonly durationMs: number
   readonly size: number
   readonly rate: number
@@ -122,7 +125,9 @@ export function renderTable (view: View): string[] {
   ]
   return [
     `glueberry cluster · ${view.nodes} nodes · ${view.links} links · ${formatBytes(meta.size)} messages · ${meta.rate} msg/s per link`,
-    `${meta.phase.padEnd(8)} ${progressBar(meta.elapsedMs / meta.durationMs, 30)} ${formatSeconds(meta.elapsedMs)} / ${formatSeconds(meta.durationMs)}`,
+    meta.phase === 'connecting'
+      ? `connecting the mesh · ${view.total.established}/${view.links} links established · ${formatSeconds(meta.connectingMs ?? 0)}`
+      : `${meta.phase.padEnd(8)} ${progressBar(meta.elapsedMs / meta.durationMs, 30)} ${formatSeconds(meta.elapsedMs)} / ${formatSeconds(meta.durationMs)}`,
     '',
     ...table(columns, view.rows, view.total),
     '',
@@ -135,7 +140,9 @@ export function renderTable (view: View): string[] {
 export function statusLine (view: View): string {
   const { meta, total } = view
   return [
-    `[${formatSeconds(meta.elapsedMs).padStart(7)} / ${formatSeconds(meta.durationMs)}] ${meta.phase}`,
+    meta.phase === 'connecting'
+      ? `[connecting ${formatSeconds(meta.connectingMs ?? 0).padStart(7)}] ${meta.phase}`
+      : `[${formatSeconds(meta.elapsedMs).padStart(7)} / ${formatSeconds(meta.durationMs)}] ${meta.phase}`,
     `links ${total.established}/${view.links} established`,
     `out ${formatCount(total.outMessages)} msg/s ${formatBytes(total.outBytes)}/s`,
     `in ${formatCount(total.inMessages)} msg/s ${formatBytes(total.inBytes)}/s`,

@@ -22,6 +22,8 @@ import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { ReconnectPolicy } from './reconnect-policy.js'
 import { ConnectWaiters } from './peer-signals.js'
+import { LivenessMonitor } from './liveness.js'
+import type { LivenessOptions } from './liveness.js'
 import { PeerRecords } from './peer-records.js'
 import { reduce, toConnectionEvents } from './state-machine.js'
 import type { Effect, Input } from './state-machine.js'
@@ -32,6 +34,8 @@ export interface ConnectionManagerOptions {
   handshakeTimeout: number
   cooldown: number
   dialTimeout: number
+  /** Dead-link detection; `false` = off. */
+  liveness: LivenessOptions | false
   logger: Logger
   metrics: Metrics
   random?: () => number
@@ -58,6 +62,7 @@ export class ConnectionManager extends PeerRecords {
   private readonly dials = new Map<string, AbortController>()
   private readonly connectedAt = new Map<string, number>()
   private readonly events = new Subject<ConnectionEvent>()
+  private readonly liveness?: LivenessMonitor
   private stopped = false
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => { this.connectionOpened(evt.detail) }
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => { this.peerDisconnected(evt.detail.toString()) }
@@ -66,6 +71,14 @@ export class ConnectionManager extends PeerRecords {
 
   constructor (private readonly options: ConnectionManagerOptions) {
     super()
+    if (options.liveness !== false) {
+      this.liveness = new LivenessMonitor({
+        ...options.liveness,
+        peers: () => this.connectedPeers(),
+        connectionsOf: (peer) => this.options.host.getConnections(peerIdFromString(peer)),
+        onDead: (peer, connection, error) => { this.linkDead(peer, connection, error) }
+      })
+    }
     options.host.addEventListener('connection:open', this.onConnectionOpen)
     options.host.addEventListener('peer:disconnect', this.onPeerDisconnect)
   }
@@ -98,6 +111,14 @@ export class ConnectionManager extends PeerRecords {
     this.dispatch(peer, { type: 'handshakeFinalized' })
   }
 
+  /**
+   * The handshake with `peer` failed: Cooldown then a redial, or, for a
+   * VersionMismatch, Disconnected with no redial. A late report is a no-op.
+   */
+  handshakeFailed (peer: string, error: GlueberryError): void {
+    this.fire(peer, { type: 'handshakeFailed', error })
+  }
+
   blacklisted (peer: string): void {
     if (this.records.has(peer)) this.dispatch(peer, { type: 'blacklisted' })
   }
@@ -116,6 +137,7 @@ export class ConnectionManager extends PeerRecords {
       if (this.state(peer) !== ConnectionState.Disconnected) this.dispatch(peer, { type: 'stop' })
     }
     this.stopped = true
+    this.liveness?.stop()
     this.options.host.removeEventListener('connection:open', this.onConnectionOpen)
     this.options.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
     for (const peer of this.timers.keys()) this.clearTimers(peer)
@@ -234,7 +256,12 @@ export class ConnectionManager extends PeerRecords {
     const controller = new AbortController()
     this.dials.get(peer)?.abort()
     this.dials.set(peer, controller)
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.options.dialTimeout)])
+    // The whole dial is bounded by dialTimeout (the host passes the same value
+    // to libp2p as its per-address timeout); the timer goes when the dial ends.
+    const { dialTimeout } = this.options
+    const deadline = new AbortController()
+    const timer = setTimeout(() => { deadline.abort(new Error(`dial timed out after ${dialTimeout} ms`)) }, dialTimeout)
+    const signal = AbortSignal.any([controller.signal, deadline.signal])
     const run = async (): Promise<Connection> => {
       const id = peerIdFromString(peer)
       const addresses = this.options.addressesOf(peer).map(a => multiaddr(a))
@@ -242,21 +269,49 @@ export class ConnectionManager extends PeerRecords {
       return await this.options.host.dial(id, { signal })
     }
     run().then((connection) => {
+      clearTimeout(timer)
       if (this.dials.get(peer) === controller) this.dials.delete(peer)
       this.options.metrics.connectionAttempt('success')
       this.fire(peer, { type: 'dialSucceeded', generation, outbound: connection.direction === 'outbound' })
     }, (err: unknown) => {
+      clearTimeout(timer)
       if (this.dials.get(peer) === controller) this.dials.delete(peer)
       const userAbort = controller.signal.aborted
       this.options.metrics.connectionAttempt(userAbort ? 'aborted' : 'failure')
+      const reason = deadline.signal.aborted ? `timed out after ${dialTimeout} ms` : `failed: ${(err as Error)?.message ?? String(err)}`
       const error = userAbort
         ? new GlueberryError(ErrorCode.Aborted, `dial to ${peer} aborted`, { peer, cause: err })
-        : new GlueberryError(ErrorCode.ConnectionFailed, `dial to ${peer} failed: ${(err as Error)?.message ?? String(err)}`, { peer, cause: err })
+        : new GlueberryError(ErrorCode.ConnectionFailed, `dial to ${peer} ${reason}`, { peer, cause: err })
       this.fire(peer, { type: 'dialFailed', generation, error, aborted: userAbort })
     })
   }
 
+  /** Peers that have a connection, the ones liveness watches. */
+  private * connectedPeers (): Iterable<string> {
+    for (const [peer, record] of this.records) {
+      if (record.state === ConnectionState.Connected || record.state === ConnectionState.Established) yield peer
+    }
+  }
+
+  /**
+   * A liveness probe went unanswered. The loss is reported with its cause
+   * before the connection is aborted: libp2p's own peer:disconnect that
+   * follows carries no reason and then finds nothing left to do.
+   */
+  private linkDead (peer: string, connection: Connection, error: GlueberryError): void {
+    this.options.logger.warn('link dead', { peer_id: peer, error: error.message })
+    let others: Connection[] = []
+    try {
+      others = this.options.host.getConnections(peerIdFromString(peer)).filter(c => c !== connection && c.status === 'open')
+    } catch {
+      others = []
+    }
+    if (others.length === 0) this.fire(peer, { type: 'connectionLost', error })
+    connection.abort(error)
+  }
+
   private connectionOpened (connection: Connection): void {
+    if (!this.stopped) this.liveness?.start()
     const peer = connection.remotePeer.toString()
     this.options.metrics.connectionOpened(connection.direction)
     connection.addEventListener('close', () => { this.options.metrics.connectionClosed(connection.direction) }, { once: true })

@@ -18,20 +18,26 @@ export interface ReconnectPolicy {
   /**
    * Delay before the first reconnection attempt, in milliseconds. Each later
    * attempt doubles it until `maxDelay`.
-   * @default 1000
+   * @default 500
    */
   readonly baseDelay: number
   /**
    * Upper bound of the nominal delay, in milliseconds (jitter may add up to
-   * `jitter * maxDelay` on top). Must not be below `baseDelay`.
-   * @default 300000, or `baseDelay` when only a larger `baseDelay` is given
+   * `jitter * maxDelay` on top). Must not be below `baseDelay`. It bounds how
+   * long a healed link waits for the next attempt: after an outage of any
+   * length the pair is back within `dialTimeout + maxDelay * (1 + jitter)` plus
+   * one dial and handshake (5 + 3.3 s with the defaults, under 10 s).
+   * @default 3000, or `baseDelay` when only a larger `baseDelay` is given
    */
   readonly maxDelay: number
   /**
    * Reconnection attempts before giving up. `0` means never reconnect (it is
    * NOT replaced by the default, unlike the Go original); `Infinity` means
    * keep trying for ever. The counter restarts when a handshake completes.
-   * @default 10
+   * Giving up is reported: a Disconnected event with `terminal: true` and a
+   * CONNECTION_FAILED error "reconnection attempts exhausted".
+   * @default Infinity: the peers are in the address book because the
+   *   application wants them; an outage of any length must heal on its own.
    */
   readonly maxAttempts: number
   /**
@@ -47,10 +53,16 @@ export interface ReconnectPolicy {
 /** The largest delay `setTimeout` honours; larger values fire at once in Node. */
 export const MAX_TIMER_DELAY = 2 ** 31 - 1
 
+/**
+ * Short, unlimited retries: a redial of a peer that is down costs one TCP
+ * connect (refused at once) or one dial bounded by `dialTimeout`, so trying
+ * every 3 s is cheap, and it is what brings a pair back within seconds of a
+ * link healing (the old 5-minute cap left pairs apart for minutes).
+ */
 export const DEFAULT_RECONNECT_POLICY: ReconnectPolicy = Object.freeze({
-  baseDelay: 1000,
-  maxDelay: 300_000,
-  maxAttempts: 10,
+  baseDelay: 500,
+  maxDelay: 3000,
+  maxAttempts: Infinity,
   jitter: 0.1
 })
 

@@ -113,9 +113,23 @@ export type Input =
   | { readonly type: 'inboundConnected', readonly outbound?: boolean }
   /** The application finished the handshake (`finalizeHandshake`). */
   | { readonly type: 'handshakeFinalized' }
+  /**
+   * The handshake failed (a bad message, a refused key, a step timeout: the
+   * application or `standardHandshake` says so through `failHandshake`).
+   * A VersionMismatch halts: the peer is dropped from any state and no
+   * redial follows until the application calls `connect()` (or `addPeer()`).
+   * Any other error sends a Connected peer to Cooldown, then to a redial.
+   */
+  | { readonly type: 'handshakeFailed', readonly error: unknown }
   | { readonly type: 'handshakeTimedOut', readonly generation: number }
   | { readonly type: 'cooldownEnded', readonly generation: number }
-  /** The last connection to the peer closed (libp2p `peer:disconnect`, not `connection:close`). */
+  /**
+   * The last connection to the peer closed (libp2p `peer:disconnect`, not
+   * `connection:close`), or the liveness probe found it dead. From Connected
+   * (the handshake never completed) a reconnectable peer goes to Cooldown:
+   * a peer that drops us during every handshake (e.g. it refuses our
+   * version) is retried after the cooldown, not hammered at the backoff rate.
+   */
   | { readonly type: 'connectionLost', readonly error?: unknown }
   | { readonly type: 'reconnectTimerFired', readonly generation: number }
   /** The application disconnects: no reconnection follows. */
@@ -331,6 +345,12 @@ function takeDown (record: PeerRecord, error: GlueberryError | undefined): Accep
     .accept()
 }
 
+/** Connected -> Cooldown after a failed handshake; `close` when the connection is still open. */
+function coolDown (record: PeerRecord, error: GlueberryError, context: ReduceContext, close: boolean): Accepted {
+  const step = new Step(record).go(Cooldown, { error, close })
+  return step.effect({ type: 'scheduleCooldownEnd', ms: context.cooldownMs, generation: step.record.generation })
+}
+
 function connected (record: PeerRecord, outbound: boolean, context: ReduceContext): Accepted {
   const step = new Step(record).go(Connected, { patch: { outbound } })
   return step.effect({ type: 'armHandshakeTimer', ms: context.handshakeTimeoutMs, generation: step.record.generation })
@@ -424,8 +444,18 @@ export function reduce (current: PeerRecord | undefined, input: Input, context: 
       // Only the timer of the current Connected session counts; an older one is stale.
       if (state !== Connected || input.generation !== record.generation) return unchanged(record)
       const error = failure(ErrorCode.HandshakeTimeout, `handshake not finalized within ${context.handshakeTimeoutMs} ms`, context)
-      const step = new Step(record).go(Cooldown, { error, close: true })
-      return step.effect({ type: 'scheduleCooldownEnd', ms: context.cooldownMs, generation: step.record.generation })
+      return coolDown(record, error, context, true)
+    }
+
+    case 'handshakeFailed': {
+      const error = asGlueberryError(input.error, ErrorCode.HandshakeFailed, 'handshake failed', context)
+      // Talking longer will not change the peer's version: stop redialling,
+      // whatever the state (the connection may already be gone and a redial
+      // scheduled when the report comes in), and say why on the event.
+      if (error.code === ErrorCode.VersionMismatch) return takeDown(record, error)
+      // A late report (the session already ended or moved on) changes nothing.
+      if (state !== Connected) return unchanged(record)
+      return coolDown(record, error, context, true)
     }
 
     case 'cooldownEnded': {
@@ -438,6 +468,9 @@ export function reduce (current: PeerRecord | undefined, input: Input, context: 
       // notification (e.g. for the connection we closed entering Cooldown).
       if (!hasConnection(state)) return unchanged(record)
       const cause = asGlueberryError(input.error, ErrorCode.ConnectionFailed, 'connection lost', context)
+      // Lost before the handshake completed: a failed handshake, so a cooldown
+      // before the redial. A peer we would not redial settles at once.
+      if (state === Connected && canReconnect(context)) return coolDown(record, cause, context, false)
       return fallBack(record, cause, context, true)
     }
 
@@ -476,7 +509,23 @@ export function reduce (current: PeerRecord | undefined, input: Input, context: 
  */
 export function toConnectionEvents (peerId: string, result: Result, at: number): ConnectionEvent[] {
   if (!result.accepted) return []
-  return result.transitions.map(({ previous, state, outbound, error }) => error === undefined
-    ? { peerId, state, previous, outbound, at }
-    : { peerId, state, previous, outbound, error, at })
+  const lastIndex = result.transitions.length - 1
+  return result.transitions.map(({ previous, state, outbound, error }, index) => {
+    const event: ConnectionEvent = error === undefined
+      ? { peerId, state, previous, outbound, at }
+      : { peerId, state, previous, outbound, error, at }
+    if (state !== Disconnected) return event
+    return { ...event, terminal: isTerminal(result, index === lastIndex) }
+  })
+}
+
+/**
+ * A Disconnected transition is terminal when the peer settles there: it is
+ * the input's last transition and nothing is scheduled (no Reconnecting
+ * follows, no timer is armed). Then this node will not dial the peer again
+ * on its own; only the application (connect, addPeer) or the peer dialling
+ * in can bring it back.
+ */
+function isTerminal (result: Accepted, isLast: boolean): boolean {
+  return isLast && result.record.state === Disconnected
 }

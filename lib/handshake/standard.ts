@@ -15,9 +15,18 @@
  * - Streams: each side prepares its OWN `streams`; the peer's list is
  *   informational (each side reads what the other opens, so a name only one
  *   side knows is simply never used). Keep the lists equal on both sides.
- * - On Failed: the error goes to `failures$` and the peer is disconnected
- *   (a version mismatch will not heal by talking longer). A new connection
- *   (reconnect, the peer dialling again) starts a new handshake.
+ * - On Failed: the error goes to `failures$` and to `node.failHandshake`.
+ *   Any bad input from the peer (garbage bytes, a malformed message, a key
+ *   that is not its own) and a step timeout are typed failures
+ *   (HandshakeFailed, UnsupportedVersion, PublicKeyMismatch, HandshakeTimeout,
+ *   ...), never exceptions in user code; the peer goes to Cooldown and is
+ *   redialled after it, and the next connection starts a fresh handshake.
+ *   A VersionMismatch will not heal by talking longer: the peer goes
+ *   Disconnected (`terminal: true`) and is not redialled until the
+ *   application calls `connect()` or `addPeer()` again. The compatibility
+ *   rule is asymmetric, so only the side that refuses sees the mismatch; the
+ *   other sees its connection closed mid-handshake, which is a failed
+ *   handshake too: it retries at the cooldown rate, not in a tight loop.
  *
  * One driver per node: `failures$` and `states$` complete when the node
  * stops (detach).
@@ -123,7 +132,11 @@ export function standardHandshake (options: StandardHandshakeOptions): StandardH
           ? new GlueberryError(state.error.code, state.error.message, { peer: state.peerId, cause: state.error })
           : state.error
         failures.next(error)
-        node.disconnect(state.peerId).catch(() => {})
+        try {
+          node.failHandshake(state.peerId, error)
+        } catch {
+          // The node is stopping: there is no session left to end.
+        }
       })
       return () => {
         run.unsubscribe()

@@ -12,13 +12,18 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { blacklistGater } from './gater.js'
+import { defaultBackend } from '../crypto/default-backend.js'
+import { peerGater } from './gater.js'
 import type { IsBlacklisted } from './gater.js'
+import { noiseCrypto } from './noise-crypto.js'
 
 export interface HostOptions {
   privateKey: PrivateKey
   listen: string[]
   isBlacklisted: IsBlacklisted
+  /** Inbound admission (the `inbound` policy); omitted: every peer that is not blacklisted. */
+  admitsInbound?: (peerId: string) => boolean
+  onRefused?: (peerId: string) => void
   maxConnections: number
   dialTimeout: number
 }
@@ -38,19 +43,32 @@ export async function createHost (options: HostOptions): Promise<Host> {
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    // X25519 through the backend: noise's own DER key imports were ~1.5 ms per connection and side.
+    connectionEncrypters: [noise({ crypto: noiseCrypto(defaultBackend()) })],
     // A paused stream buffers at most one receive window. yamux grows a busy
     // stream's window up to 16 MiB by default, but libp2p resets a paused
     // stream whose read buffer passes 4 MiB: a slow consumer would lose its
     // stream. 2 MiB keeps the bound well inside and is ample on loopback/LAN.
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW } })],
-    connectionGater: blacklistGater(options.isBlacklisted),
+    connectionGater: peerGater({
+      isBlacklisted: options.isBlacklisted,
+      ...(options.admitsInbound === undefined ? {} : { admitsInbound: options.admitsInbound }),
+      ...(options.onRefused === undefined ? {} : { onRefused: options.onRefused })
+    }),
+    // Glueberry probes its peers' connections itself (connections/liveness.ts:
+    // a yamux ping, 7x cheaper than this monitor's stream per probe, and a
+    // bound that the `liveness` option sets).
+    connectionMonitor: { enabled: false },
     connectionManager: {
       maxConnections: options.maxConnections,
       maxParallelDials: 200,
       maxDialQueueLength: 2000,
       inboundConnectionThreshold: Math.max(100, options.maxConnections),
       maxIncomingPendingConnections: Math.max(100, options.maxConnections),
+      // dialTimeout means what it says. libp2p 3.2.0 (pinned, see package.json)
+      // bounds the whole dial with it; later 3.x also cut each address at an
+      // `addressDialTimeout` (6 s by default), which made a 20 s dialTimeout
+      // fail at 6 s: set that to the same value if libp2p is ever upgraded.
       dialTimeout: options.dialTimeout,
       // Glueberry owns reconnection (backoff, cooldown, address book); the
       // libp2p reconnect queue would redial behind its back.

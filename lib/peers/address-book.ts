@@ -100,6 +100,8 @@ export class AddressBook {
   /** `stored` with the not yet written LastSeen times applied: what reads see. */
   private view: Snapshot = this.stored
   private readonly pendingLastSeen = new Map<string, number>()
+  /** Peer ids with an add() in flight, and how many (see `expects`). */
+  private readonly adding = new Map<string, number>()
   private tail: Promise<void> = Promise.resolve()
   /** The batch that new changes join, until its write starts or another task is queued. */
   private openBatch?: PendingChange[]
@@ -172,14 +174,21 @@ export class AddressBook {
     const addrs = canonicalMultiaddrs(multiaddrs, id)
     const meta = metadata === undefined ? undefined : checkedMetadata(metadata, this.maxMetadataBytes, id)
     const now = this.now()
-    return await this.change(current => {
-      if (current.blacklist.has(id)) throw new GlueberryError(ErrorCode.PeerBlacklisted, `peer ${id} is blacklisted`, { peer: id })
-      const existing = current.peers.get(id)
-      const entry: PeerEntry = existing === undefined
-        ? { peerId: id, multiaddrs: addrs, metadata: meta ?? {}, createdAt: now, updatedAt: now }
-        : { ...existing, multiaddrs: addrs, metadata: meta ?? existing.metadata, updatedAt: now }
-      return { snapshot: withPeer(current, entry), value: copyEntry(entry) }
-    })
+    this.adding.set(id, (this.adding.get(id) ?? 0) + 1)
+    try {
+      return await this.change(current => {
+        if (current.blacklist.has(id)) throw new GlueberryError(ErrorCode.PeerBlacklisted, `peer ${id} is blacklisted`, { peer: id })
+        const existing = current.peers.get(id)
+        const entry: PeerEntry = existing === undefined
+          ? { peerId: id, multiaddrs: addrs, metadata: meta ?? {}, createdAt: now, updatedAt: now }
+          : { ...existing, multiaddrs: addrs, metadata: meta ?? existing.metadata, updatedAt: now }
+        return { snapshot: withPeer(current, entry), value: copyEntry(entry) }
+      })
+    } finally {
+      const left = (this.adding.get(id) ?? 1) - 1
+      if (left === 0) this.adding.delete(id)
+      else this.adding.set(id, left)
+    }
   }
 
   /**
@@ -206,6 +215,21 @@ export class AddressBook {
   /** @throws {GlueberryError} `InvalidPeerId`. */
   has (peerId: string): boolean {
     return this.view.peers.has(peerId) || this.view.peers.has(canonicalPeerId(peerId))
+  }
+
+  /**
+   * True when the peer is in the book or an `add()` of it is still being
+   * written. The connection gater admits such a peer: two nodes that add
+   * each other at once dial at once, and the first connection must not be
+   * refused because the other side's write has not finished. Never throws.
+   */
+  expects (peerId: string): boolean {
+    if (this.adding.has(peerId)) return true
+    try {
+      return this.has(peerId)
+    } catch {
+      return false
+    }
   }
 
   /** Copies of all entries, in the order peers were first added. */
@@ -296,7 +320,13 @@ export class AddressBook {
     const pending = this.pendingLastSeen.get(id)
     if (pending !== undefined && pending >= now) return
     this.pendingLastSeen.set(id, now)
-    this.refreshView()
+    // Only this peer's entry changes: applying every pending time again and
+    // comparing every entry made each new connection cost O(book size).
+    const view = withLastSeen(this.view, new Map([[id, now]]))
+    if (view !== this.view) {
+      this.view = view
+      this.emitPeers()
+    }
     this.armTimer()
   }
 
@@ -443,7 +473,11 @@ export class AddressBook {
     const view = withLastSeen(this.stored, this.pendingLastSeen)
     const changed = !samePeers(this.view.peers, view.peers)
     this.view = view
-    if (changed) this.peersSubject.next(Object.freeze([...view.peers.values()].map(frozenEntry)))
+    if (changed) this.emitPeers()
+  }
+
+  private emitPeers (): void {
+    this.peersSubject.next(Object.freeze([...this.view.peers.values()].map(frozenEntry)))
   }
 
   private report (problems: readonly GlueberryError[]): void {

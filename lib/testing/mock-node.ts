@@ -64,7 +64,7 @@ const STATS_THROTTLE_MS = 250
 /** The node options the mock honours; each has the real node's default and validation. */
 export type MockNodeConfigOptions = Pick<NodeOptions,
 'handshake' | 'logger' | 'metrics' | 'handshakeTimeout' | 'reconnect' | 'cooldown' | 'maxMessageSize' |
-'maxStreamNameLength' | 'maxMetadataSize' | 'flow' | 'decryptionErrorPolicy'>
+'maxStreamNameLength' | 'maxMetadataSize' | 'flow' | 'decryptionErrorPolicy' | 'inbound'>
 
 /** Options of {@link MockNode}. */
 export interface MockNodeOptions extends MockNodeConfigOptions {
@@ -400,6 +400,14 @@ export class MockNode implements GlueberryNode {
     this.connections.dispatch(peerId, { type: 'cancelReconnection' })
   }
 
+  /** As the node: Cooldown then a redial, or no redial after a VersionMismatch (reported on errors$). */
+  failHandshake (peerId: string, reason: GlueberryError): void {
+    this.assertStarted()
+    checkPeerId(peerId)
+    if (reason.code === ErrorCode.VersionMismatch) this.errors.next(reason.peer === undefined ? new GlueberryError(reason.code, reason.message, { peer: peerId, cause: reason }) : reason)
+    this.connections.dispatch(peerId, { type: 'handshakeFailed', error: reason })
+  }
+
   async send (peerId: string, stream: string, data: Uint8Array, options: SendOptions = {}): Promise<void> {
     this.injected('send', peerId)
     this.assertStarted()
@@ -569,8 +577,10 @@ export class MockNode implements GlueberryNode {
    * starts, as on the real node.
    *
    * @throws {GlueberryError} the refusal the real node would apply:
-   * `PeerBlacklisted` (its connection gater), `InCooldown`; `InvalidPeerId`;
-   * `NodeNotStarted`/`NodeStopped`.
+   * `PeerBlacklisted` (its connection gater), `PeerNotFound` (an inbound
+   * peer that is not in the address book, with `inbound: 'known'`, the
+   * default; also reported on `errors$`, as the real node does), `InCooldown`;
+   * `InvalidPeerId`; `NodeNotStarted`/`NodeStopped`.
    */
   simulateConnect (peerId: string, options: { outbound?: boolean } = {}): void {
     this.assertStarted()
@@ -578,6 +588,12 @@ export class MockNode implements GlueberryNode {
     if (peerId === this.peerId) throw new GlueberryError(ErrorCode.InvalidPeerId, 'a node cannot connect to itself', { peer: peerId })
     if (this.book.isBlacklisted(peerId)) {
       throw new GlueberryError(ErrorCode.PeerBlacklisted, `connection from ${peerId} refused: the peer is blacklisted`, { peer: peerId })
+    }
+    if (options.outbound !== true && this.config.inbound === 'known' && !this.book.has(peerId)) {
+      const refused = new GlueberryError(ErrorCode.PeerNotFound,
+        `inbound connection from ${peerId} refused: the peer is not in the address book (inbound: 'known')`, { peer: peerId })
+      this.errors.next(refused)
+      throw refused
     }
     this.connections.dispatch(peerId, { type: 'inboundConnected', outbound: options.outbound ?? false })
   }

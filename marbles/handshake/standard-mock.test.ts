@@ -55,15 +55,18 @@ describe('standardHandshake on a MockNode (virtual time)', () => {
     await node.stop()
   })
 
-  it('refuses a peer with a newer minor: VersionMismatch on failures$, peer disconnected', async () => {
+  it('refuses a peer with a newer minor: VersionMismatch on failures$ and errors$, peer dropped for good', async () => {
     const { node, handshake } = await setup()
     scheduler.schedule(() => { node.simulateConnect(peer.peerId) }, 10)
     says(node, 50, MessageType.Request, { major: 2, minor: 1, patch: 0 })
     const failures = scheduler.expectObservable(handshake.failures$.pipe(map(e => `${e.code}:${e.peer === peer.peerId ? 'peer' : '?'}`)))
-    const events = scheduler.expectObservable(node.events$.pipe(map(e => e.state)))
+    const errors = scheduler.expectObservable(node.errors$.pipe(map(e => `${e.code}:${e.peer === peer.peerId ? 'peer' : '?'}`)))
+    // Disconnected with no redial to follow: terminal.
+    const events = scheduler.expectObservable(node.events$.pipe(map(e => `${e.state}:${String(e.terminal)}`)))
     await flushSettling(scheduler)
     failures.toBe('-----x', { x: `${ErrorCode.VersionMismatch}:peer` })
-    events.toBe('-c---d', { c: ConnectionState.Connected, d: ConnectionState.Disconnected })
+    errors.toBe('-----x', { x: `${ErrorCode.VersionMismatch}:peer` })
+    events.toBe('-c---d', { c: 'Connected:undefined', d: 'Disconnected:true' })
     scheduler.flush()
     expect(node.state(peer.peerId)).toBe(ConnectionState.Disconnected)
     // Nothing answered the refused request.
@@ -71,16 +74,31 @@ describe('standardHandshake on a MockNode (virtual time)', () => {
     await node.stop()
   })
 
-  it('times out a silent peer (request resent once) and disconnects it', async () => {
+  it('times out a silent peer (request resent once) and sends it to Cooldown', async () => {
     const { node, handshake } = await setup()
     scheduler.schedule(() => { node.simulateConnect(peer.peerId) }, 10)
     const failures = scheduler.expectObservable(handshake.failures$.pipe(map(e => e.code)))
+    const events = scheduler.expectObservable(node.events$.pipe(map(e => `${e.state}:${e.error?.code ?? ''}`)))
     await flushSettling(scheduler)
     // Connected at 10, request resent at 110, HandshakeTimeout at 210.
     failures.toBe('---------------------t', { t: ErrorCode.HandshakeTimeout })
+    events.toBe('-c-------------------d', { c: 'Connected:', d: `Cooldown:${ErrorCode.HandshakeTimeout}` })
     scheduler.flush()
     expect(node.sentTo(peer.peerId, 'handshake').map(s => s.sentAt)).toEqual([10, 110])
-    expect(node.state(peer.peerId)).toBe(ConnectionState.Disconnected)
+    expect(node.state(peer.peerId)).toBe(ConnectionState.Cooldown)
+    await node.stop()
+  })
+
+  it('turns 5 garbage bytes into a typed failure and a Cooldown, never an exception', async () => {
+    const { node, handshake } = await setup()
+    scheduler.schedule(() => { node.simulateConnect(peer.peerId) }, 10)
+    scheduler.schedule(() => { node.simulateMessage(peer.peerId, 'handshake', Uint8Array.of(1, 2, 3, 4, 5)) }, 50)
+    const failures = scheduler.expectObservable(handshake.failures$.pipe(map(e => `${e.code}:${e.peer === peer.peerId ? 'peer' : '?'}`)))
+    const events = scheduler.expectObservable(node.events$.pipe(map(e => e.state)))
+    await flushSettling(scheduler)
+    failures.toBe('-----x', { x: `${ErrorCode.HandshakeFailed}:peer` })
+    events.toBe('-c---d', { c: ConnectionState.Connected, d: ConnectionState.Cooldown })
+    scheduler.flush()
     await node.stop()
   })
 

@@ -38,13 +38,14 @@ describe('MockNode lifecycle in virtual time', () => {
     const ts = scheduler()
     const peer = MockNode.identity()
     ts.run(({ cold, expectObservable }) => {
-      const node = new MockNode({ dialDelay: 10, reconnect: { baseDelay: 20, jitter: 0 } })
+      const node = new MockNode({ dialDelay: 10, cooldown: 10, reconnect: { baseDelay: 20, jitter: 0 } })
       void node.start()
       void node.addPeer(peer.peerId, ['/ip4/127.0.0.1/tcp/4001'])
       // Connecting at 0 (before the subscription below), Connected at 10.
       cold('30ms x').subscribe(() => { node.simulateDisconnect(peer.peerId) })
-      // Lost at 30, redialled after 20 ms, connected 10 ms later; stop() at 100 ends it all.
-      expectObservable(node.state$(peer.peerId)).toBe('a 9ms b 19ms (de) 16ms a 9ms b 39ms (d|)', STATES)
+      // Lost at 30 before any handshake: a failed handshake, so Cooldown until 40;
+      // redialled 20 ms later, connected 10 ms after that; stop() at 100 ends it all.
+      expectObservable(node.state$(peer.peerId)).toBe('a 9ms b 19ms c 9ms (de) 16ms a 9ms b 29ms (d|)', STATES)
       cold('100ms x').subscribe(() => { void node.stop() })
     })
   })

@@ -64,7 +64,7 @@ describe('Go defects, fixed', () => {
   })
 
   it('C12: maxAttempts Infinity keeps trying (1000 failures later it is still reconnecting)', () => {
-    const forever = context({ policy: validateReconnectPolicy({ maxAttempts: Infinity, jitter: 0 }) })
+    const forever = context({ policy: validateReconnectPolicy({ baseDelay: 1000, maxDelay: 300_000, maxAttempts: Infinity, jitter: 0 }) })
     const inputs: Array<(r: PeerRecord) => Input> = []
     for (let i = 0; i < 1000; i++) inputs.push(current.dialFailed(), current.reconnectTimerFired())
     const results = run([{ type: 'connect' }, ...inputs, current.dialFailed()], forever)
@@ -167,8 +167,12 @@ describe('Go defects, fixed', () => {
   })
 
   it('stale timers never act on a newer session of the same peer', () => {
-    // Session 1 arms a handshake timer, loses its connection, session 2 connects.
-    const results = run([{ type: 'connect' }, current.dialSucceeded(), { type: 'connectionLost' }, current.reconnectTimerFired(), current.dialSucceeded()])
+    // Session 1 arms a handshake timer, loses its connection (a failed
+    // handshake: cooldown, then a redial), session 2 connects.
+    const results = run([
+      { type: 'connect' }, current.dialSucceeded(), { type: 'connectionLost' }, current.cooldownEnded(),
+      current.reconnectTimerFired(), current.dialSucceeded()
+    ])
     const oldTimer = (results[1] as Result).record.generation
     const session2 = last(results).record
     expect(session2.state).toBe(Connected)
@@ -193,7 +197,7 @@ describe('Go defects, fixed', () => {
   })
 
   it('§2.4: a peer that never answers is given up after exactly maxAttempts reconnects, with the Go delays', () => {
-    const ctx = context({ policy: validateReconnectPolicy({ maxAttempts: 10, jitter: 0 }) })
+    const ctx = context({ policy: validateReconnectPolicy({ baseDelay: 1000, maxDelay: 300_000, maxAttempts: 10, jitter: 0 }) })
     let r: PeerRecord | undefined
     const work = new PendingWork()
     const delays: number[] = []

@@ -17,7 +17,7 @@ function invalidConfig (fn: () => unknown): string {
 
 describe('validateReconnectPolicy', () => {
   it('fills in the documented defaults', () => {
-    expect(validateReconnectPolicy()).toEqual({ baseDelay: 1000, maxDelay: 300_000, maxAttempts: 10, jitter: 0.1 })
+    expect(validateReconnectPolicy()).toEqual({ baseDelay: 500, maxDelay: 3000, maxAttempts: Infinity, jitter: 0.1 })
     expect(validateReconnectPolicy({})).toEqual(DEFAULT_RECONNECT_POLICY)
     expect(Object.isFrozen(validateReconnectPolicy())).toBe(true)
   })
@@ -37,6 +37,7 @@ describe('validateReconnectPolicy', () => {
 
   it('lets the default maxDelay grow to a larger baseDelay, but never a given maxDelay', () => {
     expect(validateReconnectPolicy({ baseDelay: 600_000 })).toMatchObject({ baseDelay: 600_000, maxDelay: 600_000 })
+    expect(validateReconnectPolicy({ baseDelay: 100 })).toMatchObject({ baseDelay: 100, maxDelay: 3000 })
     expect(invalidConfig(() => validateReconnectPolicy({ baseDelay: 600_000, maxDelay: 300_000 })))
       .toMatch(/maxDelay \(300000\) must not be below baseDelay \(600000\)/)
   })
@@ -72,7 +73,9 @@ describe('validateReconnectPolicy', () => {
 })
 
 describe('reconnectDelay', () => {
-  const noJitter = validateReconnectPolicy({ jitter: 0 })
+  // The Go original's schedule (1 s doubling to 5 min): the algorithm, not the defaults.
+  const GO = { baseDelay: 1000, maxDelay: 300_000, maxAttempts: 10 }
+  const noJitter = validateReconnectPolicy({ ...GO, jitter: 0 })
 
   it('doubles from baseDelay up to maxDelay (the Go schedule)', () => {
     const delays = Array.from({ length: 12 }, (_, n) => reconnectDelay(n, noJitter, 0.5))
@@ -80,7 +83,7 @@ describe('reconnectDelay', () => {
   })
 
   it('spreads by ±jitter: the draw 0 gives the low end, 0.5 the nominal delay', () => {
-    const policy = DEFAULT_RECONNECT_POLICY
+    const policy = validateReconnectPolicy(GO)
     expect(reconnectDelay(0, policy, 0)).toBe(900)
     expect(reconnectDelay(0, policy, 0.5)).toBe(1000)
     expect(reconnectDelay(0, policy, 0.999999)).toBe(1100)
@@ -89,7 +92,7 @@ describe('reconnectDelay', () => {
 
   it('calls a random function exactly once', () => {
     let calls = 0
-    expect(reconnectDelay(1, DEFAULT_RECONNECT_POLICY, () => { calls++; return 0.75 })).toBe(2100)
+    expect(reconnectDelay(1, validateReconnectPolicy(GO), () => { calls++; return 0.75 })).toBe(2100)
     expect(calls).toBe(1)
   })
 

@@ -5,7 +5,7 @@
  * keep the manager's pending work exactly in step with the state.
  */
 import fc from 'fast-check'
-import { GlueberryError } from '../../lib/errors.js'
+import { ErrorCode, GlueberryError } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'
 import { reconnectDelay, validateReconnectPolicy } from '../../lib/connections/reconnect-policy.js'
 import { initialRecord, reduce, toConnectionEvents } from '../../lib/connections/state-machine.js'
@@ -28,7 +28,7 @@ interface Command {
 }
 
 const typeArb = fc.constantFrom<InputType>(
-  'connect', 'dialSucceeded', 'dialFailed', 'inboundConnected', 'handshakeFinalized', 'handshakeTimedOut',
+  'connect', 'dialSucceeded', 'dialFailed', 'inboundConnected', 'handshakeFinalized', 'handshakeFailed', 'handshakeTimedOut',
   'cooldownEnded', 'connectionLost', 'reconnectTimerFired', 'disconnect', 'cancelReconnection', 'blacklisted', 'stop'
 )
 
@@ -63,6 +63,11 @@ function inputFor (command: Command, r: PeerRecord): Input {
     case 'reconnectTimerFired': return { type: command.type, generation }
     case 'connectionLost': return { type: 'connectionLost', error: command.outbound ? new Error('reset') : undefined }
     case 'inboundConnected': return { type: 'inboundConnected' }
+    // `outbound` doubles as the coin for which failure: a version mismatch (halts) or a bad message (cooldown).
+    case 'handshakeFailed': return {
+      type: 'handshakeFailed',
+      error: command.outbound ? new GlueberryError(ErrorCode.VersionMismatch, 'v3') : new GlueberryError(ErrorCode.HandshakeFailed, 'garbage')
+    }
     default: return { type: command.type }
   }
 }
@@ -139,6 +144,15 @@ function simulate (policy: ReduceContext['policy'], commands: Command[]): { reco
     }
     const events = toConnectionEvents('peer', result, 42)
     check(events.length === result.transitions.length, 'one event per transition')
+    // "No further retry will happen" is said exactly when the peer settles in Disconnected.
+    events.forEach((e, i) => {
+      const settles = i === events.length - 1 && next.state === Disconnected
+      check(e.state === Disconnected ? e.terminal === settles : !('terminal' in e), `terminal flag wrong on ${e.previous}->${e.state}`)
+      if (e.terminal === true) check(work.idle, 'a terminal Disconnected leaves nothing pending')
+    })
+    if (input.type === 'handshakeFailed' && command.outbound && r.state !== Disconnected) {
+      check(next.state === Disconnected && work.idle, 'a version mismatch halts the peer')
+    }
     events.forEach((e, i) => {
       const t = result.transitions[i]
       check(t !== undefined && e.previous === t.previous && e.state === t.state && e.outbound === t.outbound && e.error === t.error, 'event mirrors its transition')

@@ -9,7 +9,7 @@ import { accepted, checkTransitions, context, record, types } from './helpers.js
 const { Disconnected, Connecting, Connected, Established, Reconnecting, Cooldown } = ConnectionState
 
 const INPUT_TYPES: readonly InputType[] = [
-  'connect', 'dialSucceeded', 'dialFailed', 'inboundConnected', 'handshakeFinalized', 'handshakeTimedOut',
+  'connect', 'dialSucceeded', 'dialFailed', 'inboundConnected', 'handshakeFinalized', 'handshakeFailed', 'handshakeTimedOut',
   'cooldownEnded', 'connectionLost', 'reconnectTimerFired', 'disconnect', 'cancelReconnection', 'blacklisted', 'stop'
 ]
 
@@ -22,6 +22,8 @@ function inputOf (type: InputType, generation: number, aborted = false): Input {
     case 'cooldownEnded':
     case 'reconnectTimerFired': return { type, generation }
     case 'connectionLost': return { type, error: new Error('ECONNRESET') }
+    // A retriable failure (a bad message); VersionMismatch has its own tests below.
+    case 'handshakeFailed': return { type, error: new GlueberryError(ErrorCode.HandshakeFailed, 'malformed handshake message') }
     default: return { type }
   }
 }
@@ -48,6 +50,7 @@ const TABLE: Record<ConnectionState, Record<InputType, Outcome>> = {
     dialFailed: NOOP,
     inboundConnected: { to: [Connected], effects: ['armHandshakeTimer'] },
     handshakeFinalized: rejected(ErrorCode.NotConnected),
+    handshakeFailed: NOOP,
     handshakeTimedOut: NOOP,
     cooldownEnded: NOOP,
     connectionLost: NOOP,
@@ -63,6 +66,7 @@ const TABLE: Record<ConnectionState, Record<InputType, Outcome>> = {
     dialFailed: { to: [Disconnected, Reconnecting], effects: ['cancelDial', 'releasePeerResources', 'scheduleReconnect'], errors: [F, undefined] },
     inboundConnected: { to: [Connected], effects: ['cancelDial', 'armHandshakeTimer'] },
     handshakeFinalized: rejected(ErrorCode.NotConnected),
+    handshakeFailed: NOOP,
     handshakeTimedOut: NOOP,
     cooldownEnded: NOOP,
     connectionLost: NOOP,
@@ -78,13 +82,19 @@ const TABLE: Record<ConnectionState, Record<InputType, Outcome>> = {
     dialFailed: NOOP,
     inboundConnected: NOOP,
     handshakeFinalized: { to: [Established], effects: ['cancelHandshakeTimer'] },
+    handshakeFailed: {
+      to: [Cooldown],
+      effects: ['cancelHandshakeTimer', 'closeConnection', 'releasePeerResources', 'scheduleCooldownEnd'],
+      errors: [ErrorCode.HandshakeFailed]
+    },
     handshakeTimedOut: {
       to: [Cooldown],
       effects: ['cancelHandshakeTimer', 'closeConnection', 'releasePeerResources', 'scheduleCooldownEnd'],
       errors: [ErrorCode.HandshakeTimeout]
     },
     cooldownEnded: NOOP,
-    connectionLost: { to: [Disconnected, Reconnecting], effects: ['cancelHandshakeTimer', 'releasePeerResources', 'scheduleReconnect'], errors: [F, undefined] },
+    // Lost before the handshake completed: a failed handshake, so a cooldown first.
+    connectionLost: { to: [Cooldown], effects: ['cancelHandshakeTimer', 'releasePeerResources', 'scheduleCooldownEnd'], errors: [F] },
     reconnectTimerFired: NOOP,
     disconnect: { to: [Disconnected], effects: ['cancelHandshakeTimer', 'closeConnection', 'releasePeerResources'] },
     cancelReconnection: rejected(ErrorCode.InvalidTransition),
@@ -97,6 +107,7 @@ const TABLE: Record<ConnectionState, Record<InputType, Outcome>> = {
     dialFailed: NOOP,
     inboundConnected: NOOP,
     handshakeFinalized: rejected(ErrorCode.InvalidTransition),
+    handshakeFailed: NOOP,
     handshakeTimedOut: NOOP,
     cooldownEnded: NOOP,
     connectionLost: { to: [Disconnected, Reconnecting], effects: ['releasePeerResources', 'scheduleReconnect'], errors: [F, undefined] },
@@ -112,6 +123,7 @@ const TABLE: Record<ConnectionState, Record<InputType, Outcome>> = {
     dialFailed: NOOP,
     inboundConnected: { to: [Connected], effects: ['cancelReconnect', 'armHandshakeTimer'] },
     handshakeFinalized: rejected(ErrorCode.NotConnected),
+    handshakeFailed: NOOP,
     handshakeTimedOut: NOOP,
     cooldownEnded: NOOP,
     connectionLost: NOOP,
@@ -127,6 +139,7 @@ const TABLE: Record<ConnectionState, Record<InputType, Outcome>> = {
     dialFailed: NOOP,
     inboundConnected: rejected(ErrorCode.InCooldown),
     handshakeFinalized: rejected(ErrorCode.HandshakeTimeout),
+    handshakeFailed: NOOP,
     handshakeTimedOut: NOOP,
     cooldownEnded: { to: [Disconnected, Reconnecting], effects: ['cancelCooldownEnd', 'releasePeerResources', 'scheduleReconnect'] },
     connectionLost: NOOP,
@@ -175,7 +188,7 @@ STALE[Connecting] = { ...STALE[Connecting], dialSucceeded: NOOP }
 /** The attempts are used up: failures settle in Disconnected with the reason. */
 const EXHAUSTED: Overrides = {
   [Connecting]: { dialFailed: { to: [Disconnected], effects: ['cancelDial', 'releasePeerResources'], errors: [F] } },
-  [Connected]: { connectionLost: { to: [Disconnected], effects: ['cancelHandshakeTimer', 'releasePeerResources'], errors: [F] } },
+  // Connected + connectionLost still cools down first; the budget is checked when the cooldown ends.
   [Cooldown]: { cooldownEnded: { to: [Disconnected], effects: ['cancelCooldownEnd', 'releasePeerResources'], errors: [F] } }
 }
 
@@ -369,5 +382,63 @@ describe('toConnectionEvents', () => {
   it('gives nothing for a rejection or a no-op', () => {
     expect(toConnectionEvents('p', reduce(record(Cooldown), { type: 'connect' }, context()), 0)).toEqual([])
     expect(toConnectionEvents('p', reduce(record(Established), { type: 'connect' }, context()), 0)).toEqual([])
+  })
+})
+
+describe('a failed handshake', () => {
+  const mismatch = new GlueberryError(ErrorCode.VersionMismatch, 'peer speaks 3.0.0')
+
+  it.each([Connecting, Connected, Established, Reconnecting, Cooldown])('a VersionMismatch takes the peer from %s to a terminal Disconnected', (state) => {
+    const before = record(state)
+    const result = accepted(reduce(before, { type: 'handshakeFailed', error: mismatch }, context()))
+    expect(result.transitions.map(t => t.state)).toEqual([Disconnected])
+    expect(result.transitions[0]?.error).toBe(mismatch)
+    // Nothing is scheduled: no dial, no timer.
+    expect(types(result.effects).filter(t => t === 'dial' || t.startsWith('schedule') || t.startsWith('arm'))).toEqual([])
+    expect(toConnectionEvents('p', result, 0)).toEqual([expect.objectContaining({ state: Disconnected, terminal: true, error: mismatch })])
+    checkTransitions(before, result)
+  })
+
+  it('a VersionMismatch on a Disconnected peer changes nothing', () => {
+    const before = record(Disconnected)
+    expect(accepted(reduce(before, { type: 'handshakeFailed', error: mismatch }, context())).record).toBe(before)
+  })
+
+  it('anything else sends a Connected peer to Cooldown and, after it, to a redial', () => {
+    const ctx = context()
+    const failed = accepted(reduce(record(Connected), { type: 'handshakeFailed', error: new Error('bad bytes') }, ctx))
+    expect(failed.transitions[0]).toMatchObject({ state: Cooldown })
+    expect(failed.transitions[0]?.error).toMatchObject({ code: ErrorCode.HandshakeFailed, message: 'handshake failed: bad bytes' })
+    const ended = accepted(reduce(failed.record, { type: 'cooldownEnded', generation: failed.record.generation }, ctx))
+    expect(ended.transitions.map(t => t.state)).toEqual([Disconnected, Reconnecting])
+    expect(toConnectionEvents('p', ended, 0)[0]).toMatchObject({ state: Disconnected, terminal: false })
+  })
+})
+
+describe('the terminal flag of Disconnected events', () => {
+  const disconnectedOf = (result: Result): Array<boolean | undefined> =>
+    toConnectionEvents('p', result, 0).filter(e => e.state === Disconnected).map(e => e.terminal)
+
+  it('is false when a redial is scheduled, true when the peer settles', () => {
+    const lost = reduce(record(Established), { type: 'connectionLost' }, context())
+    expect(disconnectedOf(lost)).toEqual([false])
+    expect(disconnectedOf(reduce(record(Established), { type: 'connectionLost' }, context({ reconnectable: false })))).toEqual([true])
+    expect(disconnectedOf(reduce(record(Established), { type: 'disconnect' }, context()))).toEqual([true])
+    expect(disconnectedOf(reduce(record(Reconnecting), { type: 'cancelReconnection' }, context()))).toEqual([true])
+    expect(disconnectedOf(reduce(record(Established), { type: 'stop' }, context({ stopped: true })))).toEqual([true])
+  })
+
+  it('marks reconnection given up: the last attempt failed, with the reason', () => {
+    const policy = { baseDelay: 10, maxDelay: 10, maxAttempts: 2, jitter: 0 }
+    const result = reduce(record(Connecting, { attempt: 2 }), { type: 'dialFailed', generation: 7, error: new Error('refused'), aborted: false }, context({ policy }))
+    const [event] = toConnectionEvents('p', result, 0)
+    expect(event).toMatchObject({ state: Disconnected, terminal: true })
+    expect(event?.error?.code).toBe(F)
+    expect(event?.error?.message).toMatch(/reconnection attempts exhausted \(2 of 2\)/)
+  })
+
+  it('is absent from every other state', () => {
+    const events = toConnectionEvents('p', reduce(record(Connecting), { type: 'dialSucceeded', generation: 7, outbound: true }, context()), 0)
+    expect(events.map(e => 'terminal' in e)).toEqual([false])
   })
 })

@@ -76,9 +76,13 @@ export async function expectCodeAsync (promise: Promise<unknown>, code: ErrorCod
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** Where the vectors are: $GLUEBERRY_VECTORS, else ../shared/vectors beside the repo. */
+/**
+ * Where the vectors are: $GLUEBERRY_VECTORS, else test/vectors in the repository
+ * (the Wycheproof files the tests read are committed there with their LICENSE,
+ * so a clone passes its tests with nothing beside it).
+ */
 export function vectorsRoot (): string {
-  return process.env.GLUEBERRY_VECTORS ?? path.resolve(REPO_ROOT, '../shared/vectors')
+  return process.env.GLUEBERRY_VECTORS ?? path.join(REPO_ROOT, 'test', 'vectors')
 }
 
 export interface WycheproofTest {
@@ -109,7 +113,7 @@ export function loadWycheproof (name: string, root: string = vectorsRoot()): Wyc
   const file = path.join(root, 'wycheproof', name)
   if (!existsSync(file)) {
     throw new Error(`Wycheproof vector file not found: ${file}. ` +
-      'Set GLUEBERRY_VECTORS to the directory that contains wycheproof/ (default: ../shared/vectors beside the repository).')
+      'Set GLUEBERRY_VECTORS to the directory that contains wycheproof/ (default: test/vectors in the repository).')
   }
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as WycheproofFile
   if (!Array.isArray(parsed.testGroups) || typeof parsed.numberOfTests !== 'number') {

@@ -1,7 +1,8 @@
 /**
  * Wycheproof vectors (C2SP/wycheproof), every case against both backends.
  * The files are read from $GLUEBERRY_VECTORS/wycheproof/ (default
- * ../shared/vectors beside the repository) and are not copied into the repo.
+ * test/vectors/wycheproof/ in the repository, where the three files this suite
+ * reads are kept unmodified with Wycheproof's Apache-2.0 LICENSE).
  *
  * X25519 policy for the "acceptable" cases: an all-zero shared secret (the
  * low-order and zero public keys) must be rejected with LowOrderPoint; every

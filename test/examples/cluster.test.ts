@@ -4,8 +4,9 @@ import { ConnectionState } from '../../lib/index.js'
 import { MockNode } from '../../lib/testing/index.js'
 import { EMPTY_INBOUND, acceptSequence, delivered, isDrained, nodeTotals } from '../../examples/cluster/ledger.js'
 import type { ClusterSnapshot, Inbound, LibraryCounts, NodeSnapshot } from '../../examples/cluster/ledger.js'
-import { DEFAULT_OPTIONS, USAGE_ERROR, parseOptions } from '../../examples/cluster/options.js'
+import { DEFAULT_OPTIONS, DEFAULT_TOTAL_RATE, USAGE_ERROR, defaultRate, parseOptions } from '../../examples/cluster/options.js'
 import type { ClusterOptions, ParseResult } from '../../examples/cluster/options.js'
+import { meshDeadlineMs, pairsOf } from '../../examples/cluster/mesh.js'
 import { HEADER_BYTES, encodePayload, inspectPayload } from '../../examples/cluster/payload.js'
 import { buildSummary, finalLine, renderSummary } from '../../examples/cluster/summary.js'
 import type { ClusterSummary, StreamCounts, SummaryInput } from '../../examples/cluster/summary.js'
@@ -37,6 +38,10 @@ describe('examples/cluster, run for real', () => {
     expect(stderr).toMatch(/^\[ +\d+\.\d s \/ 3\.0 s\] running · links \d+\/6 established · /m)
 
     expect(summary).toMatchObject({ ok: true, problems: [], interrupted: false, stopped: true, errors: [] })
+    // The traffic and its duration start once the mesh is complete.
+    expect(summary.mesh).toMatchObject({ links: 6, established: 6 })
+    expect(summary.mesh.seconds).toBeGreaterThan(0)
+    expect(stderr).toContain('OK: mesh of 6 links Established in ')
     expect(summary.totals).toMatchObject({ lost: 0, errors: 0, links: 6 })
     expect(summary.nodes).toHaveLength(3)
     for (const node of summary.nodes) {
@@ -67,6 +72,18 @@ describe('examples/cluster, run for real', () => {
   }, STARTUP_MS)
 })
 
+describe('cluster mesh', () => {
+  it('every unordered pair once, in a fixed order', () => {
+    expect(pairsOf(['a', 'b', 'c', 'd'])).toEqual([['a', 'b'], ['a', 'c'], ['a', 'd'], ['b', 'c'], ['b', 'd'], ['c', 'd']])
+    expect(pairsOf(Array.from({ length: 50 }, (_, i) => i))).toHaveLength(1225)
+  })
+
+  it('gives the mesh 30 s, or 50 ms per directed link', () => {
+    expect(meshDeadlineMs(6)).toBe(30_000)
+    expect(meshDeadlineMs(2450)).toBe(122_500)
+  })
+})
+
 describe('cluster options', () => {
   const run = (argv: string[]): ClusterOptions => {
     const result = parseOptions(argv)
@@ -82,6 +99,16 @@ describe('cluster options', () => {
   it('defaults: 5 nodes, 10 s, 1 KiB messages, 100 msg/s per link, no JSON', () => {
     expect(run([])).toEqual({ nodes: 5, duration: 10, size: 1024, rate: 100, json: false })
     expect(run([])).toEqual(DEFAULT_OPTIONS)
+  })
+
+  it('the default rate keeps the whole cluster at DEFAULT_TOTAL_RATE msg/s at most', () => {
+    expect(run(['--nodes', '5']).rate).toBe(100)
+    expect(run(['--nodes', '8']).rate).toBe(89.28)
+    expect(run(['--nodes', '50']).rate).toBe(2.04)
+    expect(run(['--nodes', '50', '--rate', '100']).rate).toBe(100)
+    for (const nodes of [2, 10, 30, 50]) {
+      expect(defaultRate(nodes) * nodes * (nodes - 1)).toBeLessThanOrEqual(DEFAULT_TOTAL_RATE)
+    }
   })
 
   it('takes every flag, sizes with k and m suffixes, decimal durations and rates', () => {
@@ -306,6 +333,7 @@ describe('cluster summary', () => {
     snapshot: snapshot(3000, { sent: 30, back: 20 }, [counts(0, 0, 0), counts(0, 0, 0)], { handshakes: 1 }),
     elapsedMs: 3004,
     interrupted: false,
+    mesh: { links: 2, established: 2, ms: 412, concurrency: 16, stopped: false },
     library: [agreeing(30, 20), agreeing(20, 30)],
     stopped: true,
     addressBooks: { dir: '/tmp/glueberry-cluster-x', removed: true },
@@ -324,12 +352,14 @@ describe('cluster summary', () => {
       { from: 'node-1', to: 'node-2', sent: 30, received: 30, lost: 0 },
       { from: 'node-2', to: 'node-1', sent: 20, received: 20, lost: 0 }
     ])
+    expect(summary.mesh).toEqual({ links: 2, established: 2, seconds: 0.412, concurrency: 16 })
     const lines = renderSummary(summary)
-    expect(lines[1]).toBe('Summary after 3.0 s: 2 nodes, 2 links, 100 B messages at 10 msg/s per link')
+    expect(lines[1]).toBe('Mesh: 2 of 2 links Established in 0.4 s (16 links set up at a time)')
+    expect(lines[2]).toBe('Summary after 3.0 s: 2 nodes, 2 links, 100 B messages at 10 msg/s per link')
     expect(lines.find(l => l.startsWith('node-1'))).toMatch(/^node-1 +12D3KooW…xxx1 +30 +2\.9 KiB +20 +2\.0 KiB +0 +1 +0$/)
     expect(lines.find(l => l.startsWith('total'))).toMatch(/^total +50 +4\.9 KiB +50 +4\.9 KiB +0 +2 +0$/)
     expect(lines).toContain('errors: none')
-    expect(lines.at(-1)).toBe('OK: 50 messages (4.9 KiB) delivered on 2 links, 0 lost, 0 errors, 2 handshakes; 2 nodes stopped, address books removed')
+    expect(lines.at(-1)).toBe('OK: mesh of 2 links Established in 0.4 s; 50 messages (4.9 KiB) delivered in 3.0 s, 0 lost, 0 errors, 2 handshakes; 2 nodes stopped, address books removed')
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary)
   })
 
@@ -361,10 +391,12 @@ describe('cluster summary', () => {
       addressBooks: { dir: '/tmp/glueberry-cluster-x', removed: false },
       sendsSettled: false,
       observablesCompleted: false,
-      interrupted: true
+      interrupted: true,
+      mesh: { links: 2, established: 0, ms: 30_000, concurrency: 16, stopped: false }
     }))
     expect(summary.ok).toBe(false)
     expect(summary.problems).toEqual([
+      'the mesh set-up ended with 0 of 2 links Established after 30.0 s',
       'node-1 was Established with 0 of 1 peers',
       'node-2 was Established with 0 of 1 peers',
       '1 of 2 links carried no message (node-1→node-2)',
@@ -376,10 +408,10 @@ describe('cluster summary', () => {
       'the address-book folder /tmp/glueberry-cluster-x is still there'
     ])
     const lines = renderSummary(summary)
-    expect(lines[1]).toMatch(/^Summary interrupted after 3\.0 s/)
+    expect(lines[2]).toMatch(/^Summary interrupted after 3\.0 s/)
     expect(lines).toContain('errors (2, first 1):')
     expect(lines).toContain('  node-1 handshake HANDSHAKE_TIMEOUT (node-2): timed out')
-    expect(lines.at(-1)).toMatch(/^FAILED: node-1 was Established with 0 of 1 peers; /)
+    expect(lines.at(-1)).toMatch(/^FAILED: the mesh set-up ended with 0 of 2 links/)
   })
 
   it('duplicates and changed messages fail the run', () => {

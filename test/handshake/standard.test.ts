@@ -39,8 +39,10 @@ describe('standardHandshake between real nodes', () => {
     const failures: GlueberryError[] = []
     merge(hd.failures$, hl.failures$).subscribe(e => failures.push(e))
     const first = firstValueFrom(merge(hd.failures$, hl.failures$).pipe(take(1), timeout(10_000)))
+    // The dialer either refuses (Disconnected, for good) or is refused, which
+    // is a connection lost mid-handshake: Cooldown, then a redial.
     const dialerDropped = firstValueFrom(d.events$.pipe(
-      filter(e => e.peerId === l.peerId && e.state === ConnectionState.Disconnected), take(1), timeout(10_000)))
+      filter(e => e.peerId === l.peerId && (e.state === ConnectionState.Disconnected || e.state === ConnectionState.Cooldown)), take(1), timeout(10_000)))
     const listenerDropped = firstValueFrom(l.events$.pipe(
       filter(e => e.peerId === d.peerId && e.state === ConnectionState.Disconnected), take(1), timeout(10_000)))
     await d.addPeer(l.peerId, l.multiaddrs)
@@ -120,5 +122,92 @@ describe('standardHandshake across sessions', () => {
     const atB = nextMessage(b, m => m.stream === 'messages')
     await a.send(b.peerId, 'messages', text('second session'))
     expect(new TextDecoder().decode((await atB).data)).toBe('second session')
+  })
+})
+
+describe('standardHandshake failures: cooldown and retry, or a halt on a version mismatch', () => {
+  const V20: ProtocolVersion = { major: 2, minor: 0, patch: 0 }
+  const V21: ProtocolVersion = { major: 2, minor: 1, patch: 0 }
+  const fast = { baseDelay: 50, maxDelay: 100, jitter: 0 }
+
+  it('a refusing dialer reports the mismatch and never redials on its own; connect() dials again', async () => {
+    const hd = standardHandshake({ streams: ['messages'], version: V20 })
+    const d = await startNode({ handshake: hd, reconnect: fast })
+    const l = await startNode({ handshake: standardHandshake({ streams: ['messages'], version: V21 }) })
+    const reported = firstValueFrom(d.errors$.pipe(filter(e => e.code === ErrorCode.VersionMismatch), take(1), timeout(10_000)))
+    const dropped = firstValueFrom(d.events$.pipe(filter(e => e.peerId === l.peerId && e.state === ConnectionState.Disconnected), take(1), timeout(10_000)))
+    await d.addPeer(l.peerId, l.multiaddrs)
+    const event = await dropped
+    expect(event.error?.code).toBe(ErrorCode.VersionMismatch)
+    expect(event.terminal).toBe(true)
+    expect((await reported).peer).toBe(l.peerId)
+    // With a 50-100 ms backoff a redial would come within ~100 ms: none in 1.5 s.
+    const dials: string[] = []
+    const watching = d.events$.pipe(filter(e => e.peerId === l.peerId && e.state === ConnectionState.Connecting)).subscribe(e => dials.push(e.state))
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    expect(dials).toEqual([])
+    expect(d.state(l.peerId)).toBe(ConnectionState.Disconnected)
+    // The application acts: one dial, and the same verdict.
+    const again = firstValueFrom(d.events$.pipe(filter(e => e.peerId === l.peerId && e.state === ConnectionState.Disconnected), take(1), timeout(10_000)))
+    await d.connect(l.peerId).catch(() => {})
+    expect((await again).error?.code).toBe(ErrorCode.VersionMismatch)
+    watching.unsubscribe()
+    expect(dials).toEqual([ConnectionState.Connecting])
+  })
+
+  it('the accepted side, dropped mid-handshake by a refusing peer, retries at the cooldown rate, not in a loop', async () => {
+    const cooldown = 400
+    const d = await startNode({ handshake: standardHandshake({ streams: ['messages'], version: V21 }), reconnect: fast, cooldown })
+    const l = await startNode({ handshake: standardHandshake({ streams: ['messages'], version: V20 }) })
+    const seen = firstValueFrom(d.events$.pipe(filter(e => e.peerId === l.peerId), take(7), toArray(), timeout(10_000)))
+    await d.addPeer(l.peerId, l.multiaddrs)
+    const events = await seen
+    // Connecting, Connected, Cooldown (lost mid-handshake), Disconnected, Reconnecting, Connecting, Connected.
+    expect(events.map(e => e.state)).toEqual([
+      ConnectionState.Connecting, ConnectionState.Connected, ConnectionState.Cooldown, ConnectionState.Disconnected,
+      ConnectionState.Reconnecting, ConnectionState.Connecting, ConnectionState.Connected
+    ])
+    const cooled = events[2] as { at: number, error?: GlueberryError }
+    const redial = events[5] as { at: number }
+    expect(cooled.error?.code).toBe(ErrorCode.ConnectionFailed)
+    expect(redial.at - cooled.at).toBeGreaterThanOrEqual(cooldown - 5)
+  })
+
+  it('turns 5 garbage bytes into a typed failure; the accepting side cools down, then completes a good handshake with that peer', async () => {
+    const hl = standardHandshake({ streams: ['messages'] })
+    const l = await startNode({ handshake: hl, cooldown: 300 })
+    const uncaught: unknown[] = []
+    const onUncaught = (err: unknown): void => { uncaught.push(err) }
+    process.on('uncaughtException', onUncaught)
+    process.on('unhandledRejection', onUncaught)
+    try {
+      // x runs no handshake driver: it sends what it likes on 'handshake'.
+      const privateKey = new Uint8Array(32).fill(0x3c)
+      const x = await startNode({ privateKey, cooldown: 60_000 })
+      const failure = firstValueFrom(hl.failures$.pipe(take(1), timeout(10_000)))
+      const cooled = firstValueFrom(l.events$.pipe(filter(e => e.peerId === x.peerId && e.state === ConnectionState.Cooldown), take(1), timeout(10_000)))
+      await x.addPeer(l.peerId, l.multiaddrs)
+      await waitForState(x, l.peerId, ConnectionState.Connected)
+      await x.send(l.peerId, 'handshake', Uint8Array.of(1, 2, 3, 4, 5))
+      const error = await failure
+      expect(error.code).toBe(ErrorCode.HandshakeFailed)
+      expect(error.peer).toBe(x.peerId)
+      expect((await cooled).error?.code).toBe(ErrorCode.HandshakeFailed)
+      // x is not in l's book: once the cooldown is over l forgets it, refusing nothing.
+      await waitForState(l, x.peerId, ConnectionState.Disconnected, 5000)
+      await x.stop()
+
+      // The same peer comes back speaking the protocol: nothing left over blocks it.
+      const good = await startNode({ privateKey, handshake: standardHandshake({ streams: ['messages'] }) })
+      await good.addPeer(l.peerId, l.multiaddrs)
+      await Promise.all([waitForState(good, l.peerId, ConnectionState.Established), waitForState(l, good.peerId, ConnectionState.Established)])
+      const atL = nextMessage(l, m => m.stream === 'messages')
+      await good.send(l.peerId, 'messages', text('after the garbage'))
+      expect(new TextDecoder().decode((await atL).data)).toBe('after the garbage')
+      expect(uncaught).toEqual([])
+    } finally {
+      process.off('uncaughtException', onUncaught)
+      process.off('unhandledRejection', onUncaught)
+    }
   })
 })

@@ -8,8 +8,13 @@ import type { GlueberryNode, NodeOptions, ConnectionEvent, IncomingMessage } fro
 
 const live = new Set<GlueberryNode>()
 
+/**
+ * A started node. `inbound: 'any'` unless the test says otherwise: most tests
+ * add a peer on one side only (test/node/known-peers.test.ts covers the
+ * default, which refuses peers that are not in the address book).
+ */
 export async function startNode (options: NodeOptions = {}): Promise<GlueberryNode> {
-  const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], ...options })
+  const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], inbound: 'any', ...options })
   live.add(node)
   await node.start()
   return node

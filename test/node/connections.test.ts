@@ -25,9 +25,12 @@ async function silentServer (): Promise<{ port: number, close: () => void }> {
   }
 }
 
-function statesOf (node: GlueberryNode, peer: string, count: number, ms = 10_000): Promise<ConnectionState[]> {
+function eventsOf (node: GlueberryNode, peer: string, count: number, ms = 10_000): Promise<ConnectionEvent[]> {
   return firstValueFrom(node.events$.pipe(filter(e => e.peerId === peer), take(count), toArray(), timeout(ms)))
-    .then(events => events.map(e => e.state))
+}
+
+function statesOf (node: GlueberryNode, peer: string, count: number, ms = 10_000): Promise<ConnectionState[]> {
+  return eventsOf(node, peer, count, ms).then(events => events.map(e => e.state))
 }
 
 describe('connection lifecycle between real nodes', () => {
@@ -48,15 +51,19 @@ describe('connection lifecycle between real nodes', () => {
 
   it('goes to Cooldown on a handshake timeout, then reconnects and can finish a handshake', async () => {
     const { a, b } = await pair({ ...fast, handshakeTimeout: 300, cooldown: 200 }, { handshakeTimeout: 10_000 })
-    const seen = statesOf(a, b.peerId, 6)
+    const seen = eventsOf(a, b.peerId, 6)
     await a.addPeer(b.peerId, b.multiaddrs)
-    const states = await seen
-    expect(states).toEqual([
+    const events = await seen
+    expect(events.map(e => e.state)).toEqual([
       ConnectionState.Connecting, ConnectionState.Connected, ConnectionState.Cooldown,
       ConnectionState.Disconnected, ConnectionState.Reconnecting, ConnectionState.Connecting
     ])
-    const cooldown = await nextEvent(a, e => e.state === ConnectionState.Cooldown, 5000).catch(() => undefined)
-    void cooldown
+    const [, connected, cooldown, ended] = events as [ConnectionEvent, ConnectionEvent, ConnectionEvent, ConnectionEvent]
+    expect(cooldown.error?.code).toBe(ErrorCode.HandshakeTimeout)
+    // The handshake timer and the cooldown both ran their course (event times are ms).
+    expect(cooldown.at - connected.at).toBeGreaterThanOrEqual(300 - 5)
+    expect(ended.at - cooldown.at).toBeGreaterThanOrEqual(200 - 5)
+    expect(ended.terminal).toBe(false)
     // Now let the handshake happen: the reconnected peer must be able to finish it (Go C1).
     autoHandshake(a, ['x'])
     autoHandshake(b, ['x'])
@@ -67,18 +74,29 @@ describe('connection lifecycle between real nodes', () => {
   })
 
   it('sees a remote stop as Disconnected and reconnects when the peer returns', async () => {
-    const { a, b } = await pair(fast)
+    const privateKey = new Uint8Array(32).fill(0x5b)
+    const a = await startNode(fast)
+    const b = await startNode({ privateKey })
     autoHandshake(a, ['x'])
     autoHandshake(b, ['x'])
     await a.addPeer(b.peerId, b.multiaddrs)
     await waitForState(a, b.peerId, ConnectionState.Established)
     const lost = nextEvent(a, e => e.state === ConnectionState.Disconnected)
+    const reconnecting = nextEvent(a, e => e.state === ConnectionState.Reconnecting)
     const addrs = b.multiaddrs
     await b.stop()
     const event = await lost
     expect(event.previous).toBe(ConnectionState.Established)
-    await waitForState(a, b.peerId, ConnectionState.Reconnecting)
-    expect(addrs.length).toBeGreaterThan(0)
+    expect(event.terminal).toBe(false)
+    await reconnecting
+    // The same peer (same key) comes back on the same address: a finds it on its own.
+    const back = await startNode({ privateKey, listen: addrs.map(ma => ma.replace(/\/p2p\/.*$/, '')) })
+    expect(back.peerId).toBe(b.peerId)
+    autoHandshake(back, ['x'])
+    await waitForState(a, b.peerId, ConnectionState.Established, 15_000)
+    const got = nextMessage(back, m => m.stream === 'x')
+    await a.send(b.peerId, 'x', Uint8Array.of(5))
+    expect([...(await got).data]).toEqual([5])
   })
 
   it('does not redial an inbound peer that is not in its address book', async () => {
@@ -209,6 +227,27 @@ describe('connection lifecycle between real nodes', () => {
       close()
     }
   })
+
+  it('dialTimeout means what it says: a dial into silence lasts dialTimeout, not libp2p\'s 6 s per address', async () => {
+    const { port, close } = await silentServer()
+    try {
+      const a = await startNode({ dialTimeout: 8000, reconnect: { maxAttempts: 0 } })
+      const b = await startNode()
+      await a.addPeer(b.peerId, [`/ip4/127.0.0.1/tcp/${port}`])
+      const failed = nextEvent(a, e => e.peerId === b.peerId && e.state === ConnectionState.Disconnected, 20_000)
+      const started = performance.now()
+      const event = await failed
+      const took = performance.now() - started
+      expect(event.error?.code).toBe(ErrorCode.ConnectionFailed)
+      expect(event.error?.message).toMatch(/timed out after 8000 ms/)
+      expect(event.terminal).toBe(true)
+      expect(took).toBeGreaterThanOrEqual(7500)
+      expect(took).toBeLessThan(12_000)
+    } finally {
+      await stopAll()
+      close()
+    }
+  }, 30_000)
 
   it('stop() during a hanging connect rejects it and leaves nothing behind', async () => {
     const { port, close } = await silentServer()

@@ -33,14 +33,17 @@ describe('stopping reconnection', () => {
 
   it('cancelReconnection() ends a backoff with a Disconnected event', async () => {
     const { a, b } = await pair(fast)
+    autoHandshake(a, ['x'])
+    autoHandshake(b, ['x'])
     await a.addPeer(b.peerId, b.multiaddrs)
-    await waitForState(a, b.peerId, ConnectionState.Connected)
+    // Established: a connection lost mid-handshake would cool down first.
+    await waitForState(a, b.peerId, ConnectionState.Established)
     await b.stop()
     await waitForState(a, b.peerId, ConnectionState.Reconnecting)
     const next = firstValueFrom(a.events$.pipe(filter(e => e.peerId === b.peerId), take(1), timeout(5000)))
     a.cancelReconnection(b.peerId)
     const event = await next
-    expect(event).toMatchObject({ state: ConnectionState.Disconnected, previous: ConnectionState.Reconnecting })
+    expect(event).toMatchObject({ state: ConnectionState.Disconnected, previous: ConnectionState.Reconnecting, terminal: true })
     expect(() => a.cancelReconnection(b.peerId)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidTransition }))
   })
 

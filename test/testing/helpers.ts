@@ -3,6 +3,8 @@
  * recording Metrics and Logger, and a way to let promise chains settle.
  */
 import { VirtualTimeScheduler } from 'rxjs'
+import { MockNode } from '../../lib/testing/index.js'
+import type { MockNodeOptions } from '../../lib/testing/index.js'
 import type { Observable } from 'rxjs'
 import type { Logger, LogFields, LogLevel } from '../../lib/observability/logger.js'
 import type { Metrics } from '../../lib/observability/metrics.js'
@@ -80,3 +82,14 @@ export function recordingLogger (): Logger & { lines: Array<{ level: LogLevel, m
 }
 
 export const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values)
+
+/**
+ * A MockNode that admits inbound peers it does not know (`inbound: 'any'`):
+ * these tests simulate connections from arbitrary peers. The default,
+ * 'known', is covered by mock-node.inbound.test.ts.
+ */
+export class AnyInboundMockNode extends MockNode {
+  constructor (options: MockNodeOptions = {}) {
+    super({ inbound: 'any', ...options })
+  }
+}

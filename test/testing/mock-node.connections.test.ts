@@ -1,7 +1,7 @@
 import { ErrorCode, GlueberryError } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'
 import type { ConnectionEvent } from '../../lib/types.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import type { MockNodeOptions } from '../../lib/testing/index.js'
 import { VirtualClock, record, recordingMetrics } from './helpers.js'
 
@@ -203,6 +203,8 @@ describe('MockNode connections', () => {
     await node.addPeer(peer.peerId, [ADDR])
     expect(() => node.cancelReconnection(peer.peerId)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidTransition, peer: peer.peerId }))
     node.simulateConnect(peer.peerId)
+    // Established first: a connection lost mid-handshake goes to Cooldown, not Reconnecting.
+    await node.completeHandshake(peer.peerId, peer.publicKey, ['x'])
     node.simulateDisconnect(peer.peerId)
     expect(node.state(peer.peerId)).toBe(Reconnecting)
     node.cancelReconnection(peer.peerId)

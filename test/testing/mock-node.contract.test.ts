@@ -5,7 +5,7 @@
  */
 import { ConnectionState } from '../../lib/types.js'
 import type { GlueberryNode } from '../../lib/api.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import { autoHandshake } from '../helpers/nodes.js'
 import { settle } from './helpers.js'
 

@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { ErrorCode } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import { VirtualClock, record, recordingMetrics } from './helpers.js'
 
 const { Connected, Established, Cooldown } = ConnectionState

@@ -6,7 +6,7 @@ import { ConnectionState } from '../../lib/types.js'
 import { CURRENT_VERSION } from '../../lib/version.js'
 import { publicKeyMatchesPeerId } from '../../lib/crypto/index.js'
 import type { GlueberryNode } from '../../lib/api.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import { VirtualClock, bytes, record, recordingLogger } from './helpers.js'
 
 const seed = (fill: number): Uint8Array => new Uint8Array(32).fill(fill)

@@ -2,7 +2,7 @@ import { ErrorCode, GlueberryError } from '../../lib/errors.js'
 import { flowOf } from '../../lib/flow.js'
 import { ConnectionState } from '../../lib/types.js'
 import type { IncomingMessage } from '../../lib/types.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import type { SentMessage } from '../../lib/testing/index.js'
 import { VirtualClock, bytes, record, recordingMetrics } from './helpers.js'
 

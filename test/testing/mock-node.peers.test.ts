@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'
 import type { ConnectionEvent } from '../../lib/types.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import { VirtualClock, record } from './helpers.js'
 
 const ADDR = '/ip4/127.0.0.1/tcp/4001'

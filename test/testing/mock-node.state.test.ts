@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'
-import { MockNode } from '../../lib/testing/index.js'
+import { AnyInboundMockNode as MockNode } from './helpers.js'
 import { VirtualClock, bytes, record } from './helpers.js'
 
 describe('MockNode statistics', () => {

@@ -33,8 +33,10 @@ async function main (): Promise<void> {
     // Subscribe before sending: the Inbox replays, but waiting is clearer this way.
     const delivered = firstValueFrom(bob.get(Inbox).messages$.pipe(take(LINES.length), toArray()))
 
-    // Adding a peer connects to it; the handshake follows by itself.
-    await nodeOf(alice).addPeer(bobNode.peerId, bobNode.multiaddrs)
+    // Adding a peer connects to it; the handshake follows by itself. Each side
+    // adds the other: a node refuses inbound peers that are not in its book.
+    const aliceNode = nodeOf(alice)
+    await Promise.all([aliceNode.addPeer(bobNode.peerId, bobNode.multiaddrs), bobNode.addPeer(aliceNode.peerId, aliceNode.multiaddrs)])
     await alice.get(PeerDirectory).whenEstablished(bobNode.peerId)
 
     const commands = alice.get(CommandBus)
