@@ -5,11 +5,17 @@
  * Asserted: every one of the 2,450 directed links is Established within the
  * bound, then one message on every link arrives exactly once; nothing lost
  * silently. Runs on loopback: needs no root.
+ *
+ * By default every node learns all 49 others at once, as it would from an
+ * address book loaded at start: the library must admit that burst at the
+ * rate the machine serves (issue 9). INTRODUCE_CONCURRENCY set to a number
+ * introduces that many links at a time instead, the way examples/cluster
+ * paces its mesh, for comparison.
  */
 import { randomBytes } from 'node:crypto'
 import { killAllPeers, startPeer } from './harness/peer-process.js'
 import type { PeerProcess } from './harness/peer-process.js'
-import { printFigures, settle, verdictOf } from './harness/observe.js'
+import { capped, printFigures, settle, verdictOf, waitForState } from './harness/observe.js'
 
 const PROCESSES = 5
 const NODES_PER_PROCESS = 10
@@ -18,6 +24,10 @@ const ESTABLISH_BOUND_MS = 60_000
 const SIZE = 256
 const SETTLE_MS = 30_000
 const STREAM = 'mesh'
+/** Links introduced at a time; Infinity: every node learns every other at once. */
+const INTRODUCE_CONCURRENCY = Infinity
+/** In paced mode, the longest one link may take before the next is introduced anyway. */
+const LINK_WAIT_MS = 30_000
 
 afterAll(async () => { await killAllPeers() })
 
@@ -43,13 +53,10 @@ it(`a ${PROCESSES * NODES_PER_PROCESS}-node full mesh across ${PROCESSES} proces
   })
 
   const introducedAt = Date.now()
-  for (const m of members) {
-    for (const other of members) {
-      if (other !== m) m.process.command({ cmd: 'addPeer', node: m.node, peerId: other.peerId, addrs: other.multiaddrs })
-    }
-  }
+  const introducing = introduce(members, INTRODUCE_CONCURRENCY, introducedAt + ESTABLISH_BOUND_MS)
   const progress: Array<[number, number]> = []
   const fullAt = await untilFullMesh(members, links, ESTABLISH_BOUND_MS, (n) => { progress.push([Math.round((Date.now() - introducedAt) / 1000), n]) })
+  await introducing
   const established = establishedLinks(members)
   const states = latestStates(members)
 
@@ -68,6 +75,7 @@ it(`a ${PROCESSES * NODES_PER_PROCESS}-node full mesh across ${PROCESSES} proces
     processes: PROCESSES,
     links,
     established,
+    introduceConcurrency: String(INTRODUCE_CONCURRENCY),
     fullMeshMs: fullAt === undefined ? undefined : fullAt - introducedAt,
     establishedEvery5s: progress,
     statesAtBound: countBy([...states.values()]),
@@ -80,8 +88,37 @@ it(`a ${PROCESSES * NODES_PER_PROCESS}-node full mesh across ${PROCESSES} proces
   const problems = [...verdict.problems]
   if (established < links) problems.push(`${established} of ${links} links Established within ${ESTABLISH_BOUND_MS} ms`)
   if (verdict.totals.accepted + verdict.totals.rejected !== links) problems.push(`${verdict.totals.accepted + verdict.totals.rejected} of ${links} sends finished`)
-  expect(problems).toEqual([])
+  expect(capped(problems)).toEqual([])
 }, 300_000)
+
+/**
+ * Both ends of every pair learn each other: all at once, or `concurrency`
+ * pairs at a time, each waited for (Established both ways, or LINK_WAIT_MS),
+ * none introduced after `deadline`.
+ */
+async function introduce (members: readonly Member[], concurrency: number, deadline: number): Promise<void> {
+  const link = (m: Member, other: Member): void => {
+    m.process.command({ cmd: 'addPeer', node: m.node, peerId: other.peerId, addrs: other.multiaddrs })
+  }
+  const pairs = members.flatMap((a, i) => members.slice(i + 1).map(b => [a, b] as const))
+  if (!Number.isFinite(concurrency)) {
+    for (const [a, b] of pairs) { link(a, b); link(b, a) }
+    return
+  }
+  const queue = [...pairs]
+  const worker = async (): Promise<void> => {
+    for (let pair = queue.shift(); pair !== undefined && Date.now() < deadline; pair = queue.shift()) {
+      const [a, b] = pair
+      link(a, b)
+      link(b, a)
+      await Promise.allSettled([
+        waitForState(a.process, b.peerId, 'Established', LINK_WAIT_MS, 0, a.node),
+        waitForState(b.process, a.peerId, 'Established', LINK_WAIT_MS, 0, b.node)
+      ])
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}
 
 /** The latest state of every directed link (node -> peer) that has one. */
 function latestStates (members: readonly Member[]): Map<string, string> {

@@ -149,6 +149,11 @@ export async function settle (peers: readonly PeerProcess[], sendLoops: number, 
   }
 }
 
+/** The first `max` problems and how many more: a failing mesh has thousands of flows. */
+export function capped (problems: readonly string[], max = 15): string[] {
+  return problems.length <= max ? [...problems] : [...problems.slice(0, max), `… and ${problems.length - max} more problem(s)`]
+}
+
 /** One figure line per scenario, as JSON, easy to grep from CI output: `FAULT-FIGURES {...}`. */
 export function printFigures (figures: Record<string, unknown>): void {
   console.log(`FAULT-FIGURES ${JSON.stringify(figures)}`)

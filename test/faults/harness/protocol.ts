@@ -49,7 +49,7 @@ export type Report =
   /** The fixture's modules are loaded; it waits for `start`. */
   | { readonly ev: 'hello', readonly pid: number, readonly incarnation: number, readonly at: number }
   | { readonly ev: 'ready', readonly nodes: ReadonlyArray<{ readonly peerId: string, readonly multiaddrs: readonly string[] }>, readonly at: number }
-  | { readonly ev: 'state', readonly node: number, readonly peer: string, readonly state: string, readonly previous: string, readonly error?: string, readonly at: number }
+  | { readonly ev: 'state', readonly node: number, readonly peer: string, readonly state: string, readonly previous: string, readonly error?: string, readonly errorMessage?: string, readonly at: number }
   /** A send() that resolved: the message is accepted and the library owes its delivery or a report. */
   | { readonly ev: 'sent', readonly node: number, readonly peer: string, readonly stream: string, readonly seq: number, readonly at: number }
   /** A send() that rejected: the caller knows; not part of the guarantee. */
