@@ -157,7 +157,7 @@ describe('handshakeFsm on a MockNode', () => {
 
   beforeEach(async () => {
     scheduler = marbleScheduler()
-    node = new MockNode({ scheduler, autoConnect: false })
+    node = new MockNode({ inbound: 'any', scheduler, autoConnect: false })
     await node.start()
     node.simulateConnect(peer.peerId)
   })

@@ -24,7 +24,7 @@ describe('standardHandshake on a MockNode (virtual time)', () => {
 
   async function setup (): Promise<{ node: MockNode, handshake: ReturnType<typeof standardHandshake> }> {
     const handshake = standardHandshake({ streams: ['blocks'], timeout: 100, retries: 1, scheduler })
-    const node = new MockNode({ scheduler, autoConnect: false, handshake })
+    const node = new MockNode({ inbound: 'any', scheduler, autoConnect: false, handshake })
     await node.start()
     return { node, handshake }
   }

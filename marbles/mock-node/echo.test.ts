@@ -46,7 +46,7 @@ describe('echo service on a MockNode (virtual time)', () => {
 
   beforeEach(async () => {
     scheduler = marbleScheduler()
-    node = new MockNode({ scheduler })
+    node = new MockNode({ inbound: 'any', scheduler })
     await node.start()
     for (const p of [peer, stranger]) {
       node.simulateConnect(p.peerId)

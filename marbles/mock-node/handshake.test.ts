@@ -37,7 +37,7 @@ describe('an application handshake on a MockNode (virtual time)', () => {
 
   beforeEach(async () => {
     scheduler = marbleScheduler()
-    node = new MockNode({ scheduler, handshakeTimeout: 100, cooldown: 1000, autoConnect: false })
+    node = new MockNode({ inbound: 'any', scheduler, handshakeTimeout: 100, cooldown: 1000, autoConnect: false })
     await node.start()
   })
   afterEach(async () => { await node.stop() })

@@ -21,7 +21,7 @@ describe('MockNode lifecycle in virtual time', () => {
     const peer = MockNode.identity()
     let node: MockNode | undefined
     ts.run(({ expectObservable }) => {
-      node = new MockNode({ handshakeTimeout: 5, cooldown: 3, reconnect: { baseDelay: 4, maxDelay: 100, jitter: 0, maxAttempts: 1 } })
+      node = new MockNode({ inbound: 'any', handshakeTimeout: 5, cooldown: 3, reconnect: { baseDelay: 4, maxDelay: 100, jitter: 0, maxAttempts: 1 } })
       const n = node
       expectObservable(n.events$.pipe(map(e => e.state))).toBe('(ab)-c--(de)(ab)-c--d', STATES)
       // After the subscription above (also at frame 0): start and add the peer, which auto-connects.
@@ -38,7 +38,7 @@ describe('MockNode lifecycle in virtual time', () => {
     const ts = scheduler()
     const peer = MockNode.identity()
     ts.run(({ cold, expectObservable }) => {
-      const node = new MockNode({ dialDelay: 10, cooldown: 10, reconnect: { baseDelay: 20, jitter: 0 } })
+      const node = new MockNode({ inbound: 'any', dialDelay: 10, cooldown: 10, reconnect: { baseDelay: 20, jitter: 0 } })
       void node.start()
       void node.addPeer(peer.peerId, ['/ip4/127.0.0.1/tcp/4001'])
       // Connecting at 0 (before the subscription below), Connected at 10.
@@ -54,7 +54,7 @@ describe('MockNode lifecycle in virtual time', () => {
     const ts = scheduler()
     const peer = MockNode.identity()
     ts.run(({ cold, expectObservable }) => {
-      const node = new MockNode()
+      const node = new MockNode({ inbound: 'any' })
       void node.start()
       node.simulateConnect(peer.peerId)
       cold('100ms a 99ms a 99ms a 299ms a').subscribe(() => { node.simulateMessage(peer.peerId, 'handshake', Uint8Array.of(1)) })
@@ -69,7 +69,7 @@ describe('MockNode lifecycle in virtual time', () => {
     const ts = scheduler()
     const peer = MockNode.identity()
     ts.run(({ cold, expectObservable }) => {
-      const node = new MockNode()
+      const node = new MockNode({ inbound: 'any' })
       void node.start()
       node.simulateConnect(peer.peerId)
       cold('10ms a').subscribe(() => { node.simulateMessage(peer.peerId, 'handshake', Uint8Array.of(1)) })
