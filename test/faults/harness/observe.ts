@@ -87,9 +87,10 @@ export function establishedMs (p: PeerProcess, peer: string, since: number, node
   return back === undefined ? undefined : back.at - since
 }
 
-/** The state transitions as `+ms State(ERROR)`, for the printout. */
+/** The state transitions as `+ms State(ERROR)`, for the printout: the first and last few of a long retry series. */
 export function timeline (p: PeerProcess, peer: string, since: number, node = 0): string {
-  return statesAbout(p, peer, since, node).map(s => `+${s.at - since}ms ${s.state}${s.error === undefined ? '' : `(${s.error})`}`).join(' ')
+  const steps = statesAbout(p, peer, since, node).map(s => `+${s.at - since}ms ${s.state}${s.error === undefined ? '' : `(${s.error})`}`)
+  return (steps.length <= 16 ? steps : [...steps.slice(0, 8), `… ${steps.length - 16} more …`, ...steps.slice(-8)]).join(' ')
 }
 
 /** Resolves with the latest state of `p`'s node about `peer` once it is `state`; rejects after `ms`. */
