@@ -14,11 +14,12 @@ const shared = {
     }]
   },
   // NodeNext makes sources import './foo.js'; map that back to the .ts file for Jest.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testTimeout: 30_000
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' }
 } satisfies Config
 
 const config: Config = {
+  // A global option: set inside a project it is ignored (tests got Jest's 5 s).
+  testTimeout: 30_000,
   // Socket tests must not share ports or CPU-starve each other on a 2-core machine.
   maxWorkers: 2,
   projects: [
