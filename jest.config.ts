@@ -4,9 +4,8 @@ import type { Config } from 'jest'
 // libp2p v3 is ESM-only, so the suite must run with --experimental-vm-modules
 // (set by the npm scripts); without it swc silently emits CommonJS and every
 // libp2p import fails to resolve.
-const config: Config = {
+const shared = {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/marbles/**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', {
@@ -15,10 +14,31 @@ const config: Config = {
     }]
   },
   // NodeNext makes sources import './foo.js'; map that back to the .ts file for Jest.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' }
+} satisfies Config
+
+const config: Config = {
+  // A global option: set inside a project it is ignored (tests got Jest's 5 s).
   testTimeout: 30_000,
   // Socket tests must not share ports or CPU-starve each other on a 2-core machine.
-  maxWorkers: 2
+  maxWorkers: 2,
+  projects: [
+    {
+      ...shared,
+      displayName: 'main',
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/marbles/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/']
+    },
+    {
+      // The fault suite (docs/FAULTS.md): real nodes in network namespaces,
+      // timed faults. Its runner runs these files one at a time, before or
+      // after the main suite, never alongside it.
+      ...shared,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      runner: '<rootDir>/test/faults/serial-runner.cjs'
+    }
+  ]
 }
 
 export default config
