@@ -56,6 +56,14 @@ export interface LimitOptions {
   maxInboundStreams?: number
   /** Outbound streams per protocol per connection. Default 64. */
   maxOutboundStreams?: number
+  /**
+   * Dials this node runs at once; more wait their turn, and `dialTimeout`
+   * starts when a dial does. Default 4. A node that adds many peers at once
+   * (a 49-peer book at start) would otherwise start every Noise handshake
+   * together: on a loaded machine all of them then miss `dialTimeout`, and
+   * the redials collide again.
+   */
+  maxConcurrentDials?: number
 }
 
 /**
@@ -163,7 +171,7 @@ export const DEFAULTS = Object.freeze({
   maxStreamNameLength: 64,
   maxMetadataSize: 4096,
   flow: Object.freeze({ high: 1000, low: 100, highBytes: 16 * 1024 * 1024 }),
-  limits: Object.freeze({ maxConnections: 1000, maxHeldStreamsPerPeer: 32, maxInboundStreams: 64, maxOutboundStreams: 64 }),
+  limits: Object.freeze({ maxConnections: 1000, maxHeldStreamsPerPeer: 32, maxInboundStreams: 64, maxOutboundStreams: 64, maxConcurrentDials: 4 }),
   decryptionErrorPolicy: 'drop' as DecryptionErrorPolicy,
   inbound: 'known' as InboundPolicy,
   crypto: 'node' as const
@@ -257,7 +265,8 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
       maxConnections: positiveInt('limits.maxConnections', limits.maxConnections, DEFAULTS.limits.maxConnections),
       maxHeldStreamsPerPeer: positiveInt('limits.maxHeldStreamsPerPeer', limits.maxHeldStreamsPerPeer, DEFAULTS.limits.maxHeldStreamsPerPeer),
       maxInboundStreams: positiveInt('limits.maxInboundStreams', limits.maxInboundStreams, DEFAULTS.limits.maxInboundStreams),
-      maxOutboundStreams: positiveInt('limits.maxOutboundStreams', limits.maxOutboundStreams, DEFAULTS.limits.maxOutboundStreams)
+      maxOutboundStreams: positiveInt('limits.maxOutboundStreams', limits.maxOutboundStreams, DEFAULTS.limits.maxOutboundStreams),
+      maxConcurrentDials: positiveInt('limits.maxConcurrentDials', limits.maxConcurrentDials, DEFAULTS.limits.maxConcurrentDials)
     },
     decryptionErrorPolicy: policy,
     inbound,

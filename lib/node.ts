@@ -165,6 +165,7 @@ class Node implements GlueberryNode {
       handshakeTimeout: config.handshakeTimeout,
       cooldown: config.cooldown,
       dialTimeout: config.dialTimeout,
+      maxConcurrentDials: config.limits.maxConcurrentDials,
       liveness: config.liveness,
       logger,
       metrics,

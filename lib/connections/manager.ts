@@ -13,6 +13,7 @@ import type { Observable } from 'rxjs'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { Queue } from '@libp2p/utils'
 import { ErrorCode, GlueberryError } from '../errors.js'
 import { aborted, withPeer } from './connect-errors.js'
 import { ConnectionState } from '../types.js'
@@ -34,6 +35,8 @@ export interface ConnectionManagerOptions {
   handshakeTimeout: number
   cooldown: number
   dialTimeout: number
+  /** Dials run at once; the rest wait their turn (their dialTimeout starts with them). */
+  maxConcurrentDials: number
   /** Dead-link detection; `false` = off. */
   liveness: LivenessOptions | false
   logger: Logger
@@ -60,6 +63,7 @@ export class ConnectionManager extends PeerRecords {
   private readonly timers = new Map<string, Timers>()
   private readonly connectWaiters = new ConnectWaiters()
   private readonly dials = new Map<string, AbortController>()
+  private readonly dialQueue: Queue<Connection>
   private readonly connectedAt = new Map<string, number>()
   private readonly events = new Subject<ConnectionEvent>()
   private readonly liveness?: LivenessMonitor
@@ -71,6 +75,7 @@ export class ConnectionManager extends PeerRecords {
 
   constructor (private readonly options: ConnectionManagerOptions) {
     super()
+    this.dialQueue = new Queue<Connection>({ concurrency: options.maxConcurrentDials })
     if (options.liveness !== false) {
       this.liveness = new LivenessMonitor({
         ...options.liveness,
@@ -144,6 +149,7 @@ export class ConnectionManager extends PeerRecords {
     for (const peer of this.timers.keys()) this.clearTimers(peer)
     for (const dial of this.dials.values()) dial.abort()
     this.dials.clear()
+    this.dialQueue.abort()
     const stopped = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
     this.connectWaiters.rejectAll(stopped)
     this.events.complete()
@@ -257,18 +263,20 @@ export class ConnectionManager extends PeerRecords {
     const controller = new AbortController()
     this.dials.get(peer)?.abort()
     this.dials.set(peer, controller)
-    // The whole dial is bounded by dialTimeout (the host passes the same value
-    // to libp2p as its per-address timeout); the timer goes when the dial ends.
+    // The whole dial is bounded by dialTimeout, counted from when it leaves
+    // the queue: a dial waiting its turn behind others is not failing.
     const { dialTimeout } = this.options
     const deadline = new AbortController()
-    const timer = setTimeout(() => { deadline.abort(new Error(`dial timed out after ${dialTimeout} ms`)) }, dialTimeout)
-    const signal = AbortSignal.any([controller.signal, deadline.signal])
-    const run = async (): Promise<Connection> => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const attempt = async (): Promise<Connection> => {
+      timer = setTimeout(() => { deadline.abort(new Error(`dial timed out after ${dialTimeout} ms`)) }, dialTimeout)
+      const signal = AbortSignal.any([controller.signal, deadline.signal])
       const id = peerIdFromString(peer)
       const addresses = this.options.addressesOf(peer).map(a => multiaddr(a))
       if (addresses.length > 0) await this.options.host.peerStore.merge(id, { multiaddrs: addresses })
       return await this.options.host.dial(id, { signal })
     }
+    const run = async (): Promise<Connection> => await this.dialQueue.add(attempt, { signal: controller.signal })
     run().then((connection) => {
       clearTimeout(timer)
       if (this.dials.get(peer) === controller) this.dials.delete(peer)

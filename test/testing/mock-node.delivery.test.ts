@@ -11,7 +11,7 @@ describe('MockNode delivery', () => {
 
   beforeEach(async () => {
     clock = new VirtualClock()
-    node = new MockNode({ scheduler: clock.scheduler, reconnect: { baseDelay: 1000, maxDelay: 1000, jitter: 0, maxAttempts: 2 } })
+    node = new MockNode({ inbound: 'any', scheduler: clock.scheduler, reconnect: { baseDelay: 1000, maxDelay: 1000, jitter: 0, maxAttempts: 2 } })
     await node.start()
   })
   afterEach(async () => { await node.stop() })
