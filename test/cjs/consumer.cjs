@@ -15,7 +15,8 @@ async function main () {
   if (typeof Promise.withResolvers !== 'function') throw new Error('polyfill not installed by the entry module')
   const { createNode, ConnectionState } = glueberry
   const a = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'] })
-  const b = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'] })
+  // b admits a without having added it (by default a node refuses peers outside its address book)
+  const b = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], inbound: 'any' })
   await a.start()
   await b.start()
   try {
