@@ -111,7 +111,8 @@ export function resentFrom (stats: unknown): number | undefined {
     if (typeof value !== 'object' || value === null) return
     for (const [key, v] of Object.entries(value)) {
       if (typeof v === 'number' && /resen|retransmi/i.test(key)) total = (total ?? 0) + v
-      else walk(v)
+      // a peer's figure is the sum of its streams': count it once
+      else if (key !== 'streams') walk(v)
     }
   }
   walk(stats)
