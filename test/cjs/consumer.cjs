@@ -16,7 +16,7 @@ async function main () {
   const { createNode, ConnectionState } = glueberry
   const a = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'] })
   // b admits a without having added it (by default a node refuses peers outside its address book)
-  const b = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], inbound: 'any' })
+  const b = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'] })
   await a.start()
   await b.start()
   try {

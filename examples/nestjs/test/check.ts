@@ -91,7 +91,7 @@ function mappingTable (): Record<string, string[]> {
 async function main (): Promise<void> {
   const alice = await bootPeer({ name: 'alice', listen: LISTEN }, ['error', 'warn'])
   // Bob admits peers he has not added (by default a node refuses them): alice dials him.
-  const bob = await bootPeer({ name: 'bob', listen: LISTEN, inbound: 'any' }, ['error', 'warn'])
+  const bob = await bootPeer({ name: 'bob', listen: LISTEN }, ['error', 'warn'])
   const aliceNode = nodeOf(alice)
   const bobNode = nodeOf(bob)
   const aliceBus = recordBus(alice)
