@@ -110,9 +110,9 @@ export interface NodeOptions {
   /** Longest time `stop()` and `disconnect()` wait for accepted messages to be written before closing. Default 5 s. */
   drainTimeout?: number
   /**
-   * Time allowed for one dial, the whole of it (TCP connect, Noise, yamux):
-   * also passed to libp2p as its per-address timeout, which otherwise cuts
-   * every dial at 6 s whatever this says. Default 5 s: a dial on a LAN takes
+   * Time allowed for one dial, the whole of it (TCP connect, Noise, yamux),
+   * counted from when the dial leaves the queue (`limits.maxConcurrentDials`);
+   * libp2p bounds its dial with the same value. Default 5 s: a dial on a LAN takes
    * milliseconds, and a dial into a dead link must not hold up the redial
    * that follows when the link heals.
    */
