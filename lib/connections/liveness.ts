@@ -21,6 +21,7 @@
  */
 import type { Connection } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { MAX_TIMER_DELAY } from './reconnect-policy.js'
 
 /**
  * Dead-link detection (the `liveness` node option): every `interval` ms each
@@ -42,8 +43,6 @@ export function detectionBound (options: LivenessOptions): number {
   return options.interval + options.timeout
 }
 
-const MAX_TIMER = 2 ** 31 - 1
-
 function invalid (message: string): GlueberryError {
   return new GlueberryError(ErrorCode.InvalidConfig, `liveness.${message}`)
 }
@@ -51,8 +50,8 @@ function invalid (message: string): GlueberryError {
 function period (name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   // 0 would probe in a busy loop; a timer above 2^31-1 fires at once.
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_TIMER) {
-    throw invalid(`${name} must be a number of milliseconds between 1 and ${MAX_TIMER}, got ${String(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_TIMER_DELAY) {
+    throw invalid(`${name} must be a number of milliseconds between 1 and ${MAX_TIMER_DELAY}, got ${String(value)}`)
   }
   return value
 }
