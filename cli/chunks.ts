@@ -55,6 +55,8 @@ export function limitChunks (max: number): (source: AsyncIterable<Uint8Array>) =
 export async function * untilAbort (signal: AbortSignal): AsyncGenerator<Uint8Array> {
   if (signal.aborted) return
   await new Promise<void>((resolve) => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+  // A generator so callers can `for await` it like any chunk source; it has nothing to give.
+  yield * []
 }
 
 function toBytes (chunk: unknown): Uint8Array {

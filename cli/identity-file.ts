@@ -170,6 +170,6 @@ function fsReason (err: unknown, operation: 'read' | 'write' = 'read'): string {
 /** A short, safe rendering of an unexpected JSON value for an error message. */
 function describe (value: unknown): string {
   if (value === undefined) return 'missing'
-  const text = JSON.stringify(value) ?? String(value)
+  const text = JSON.stringify(value) ?? typeof value
   return text.length > 40 ? `${text.slice(0, 40)}…` : text
 }

@@ -26,7 +26,7 @@ export async function untilAborted (promise: Promise<void>, signal: AbortSignal)
   let onAbort: (() => void) | undefined
   try {
     await Promise.race([promise, new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(signal.reason) }
+      onAbort = () => { reject(signal.reason as unknown) }
       signal.addEventListener('abort', onAbort, { once: true })
     })])
   } finally {

@@ -1,5 +1,5 @@
-import { Observable, from } from 'rxjs'
-import type { MonoTypeOperatorFunction, ObservableInput, OperatorFunction, Subscription } from 'rxjs'
+import { Observable, Subscription, from } from 'rxjs'
+import type { MonoTypeOperatorFunction, ObservableInput, OperatorFunction } from 'rxjs'
 import { ErrorCode, GlueberryError } from '../lib/errors.js'
 import { flowOf } from '../lib/flow.js'
 import type { FlowHandle } from '../lib/flow.js'
@@ -126,23 +126,21 @@ export function backpressure<T, R> (high: number, low: number, options: Backpres
         subscriber.error(err)
         return
       }
-      let finished = false
-      // `process` may complete synchronously (of(x), an array): complete then
-      // runs inside subscribe(), before `sub` is assigned.
-      let sub: Subscription | undefined
-      sub = from(result).subscribe({
+      // A holder made before subscribing: `process` may complete synchronously
+      // (of(x), an array), and complete then runs inside subscribe().
+      const sub = new Subscription()
+      inner.add(sub)
+      sub.add(from(result).subscribe({
         next: (value) => { subscriber.next(value) },
         error: (err: unknown) => { subscriber.error(err) },
         complete: () => {
-          finished = true
-          if (sub !== undefined) inner.delete(sub)
+          inner.delete(sub)
           running--
           done(item)
           drain()
           maybeComplete()
         }
-      })
-      if (!finished) inner.add(sub)
+      }))
     }
 
     const drain = (): void => {
@@ -150,7 +148,7 @@ export function backpressure<T, R> (high: number, low: number, options: Backpres
       draining = true
       try {
         while (running < concurrency && head < queue.length && !subscriber.closed) {
-          const item = queue[head] as T
+          const item = queue[head]
           queue[head++] = undefined as unknown as T
           if (flowOf(item) === undefined) unpausable--
           start(item)
@@ -166,7 +164,7 @@ export function backpressure<T, R> (high: number, low: number, options: Backpres
 
     const dropOldestUnpausable = (): T | undefined => {
       for (let i = head; i < queue.length; i++) {
-        const item = queue[i] as T
+        const item = queue[i]
         if (flowOf(item) === undefined) {
           queue.splice(i, 1)
           unpausable--

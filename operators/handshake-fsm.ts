@@ -153,7 +153,7 @@ export function handshakeFsm<M> (spec: HandshakeFsmSpec<M>): OperatorFunction<In
     const emit = (m: FsmModel): void => {
       subscriber.next(m.phase === HandshakePhase.Failed
         ? Object.freeze({ peerId, state: HandshakePhase.Failed, error: m.error ?? failure('handshake failed') })
-        : Object.freeze({ peerId, state: m.phase as Exclude<HandshakePhase, 'Failed'> }))
+        : Object.freeze({ peerId, state: m.phase }))
     }
 
     const failure = (message: string, cause?: unknown): GlueberryError =>

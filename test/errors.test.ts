@@ -47,7 +47,7 @@ describe('GlueberryError', () => {
   })
 
   it('serialises without secrets or stack', () => {
-    const json = JSON.parse(JSON.stringify(new GlueberryError(ErrorCode.InvalidKey, 'bad key', { peer: 'p' })))
+    const json: unknown = JSON.parse(JSON.stringify(new GlueberryError(ErrorCode.InvalidKey, 'bad key', { peer: 'p' })))
     expect(json).toEqual({ name: 'GlueberryError', code: 'INVALID_KEY', message: 'bad key', peer: 'p', retriable: false })
   })
 })

@@ -70,7 +70,7 @@ const printed$ = bob.messages$.pipe(
   tap(line => { console.log(line) }),
   scan(n => n + 1, 0),
   startWith(0),
-  shareReplay(1)
+  shareReplay({ bufferSize: 1, refCount: false })
 )
 const screen = printed$.subscribe()
 

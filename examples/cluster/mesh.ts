@@ -40,7 +40,7 @@ export const LINK_TIMEOUT_MS = 60_000
 export function pairsOf<T> (items: readonly T[]): Array<readonly [T, T]> {
   const pairs: Array<readonly [T, T]> = []
   for (let i = 0; i < items.length; i++) {
-    for (let j = i + 1; j < items.length; j++) pairs.push([items[i] as T, items[j] as T])
+    for (let j = i + 1; j < items.length; j++) pairs.push([items[i], items[j]])
   }
   return pairs
 }

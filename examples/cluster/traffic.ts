@@ -68,6 +68,7 @@ export function clock$ (tickMs: number, scheduler: SchedulerLike = asyncSchedule
 export function outbound$ (member: Pick<Member, 'node' | 'index'>, pace: Pace, ticks$: Observable<number>, stop$: Observable<unknown>): Observable<ClusterEvent> {
   const { node, index } = member
   return node.peers$.pipe(
+    // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil -- stop$ ends new links only; links wind down on their own stop$
     takeUntil(stop$),
     mergeMap(entries => entries),
     distinct(entry => entry.peerId),
@@ -89,6 +90,7 @@ function link$ (member: Pick<Member, 'node' | 'index'>, peerId: string, pace: Pa
       let startedAt: number | undefined
       const first = next
       return ticks$.pipe(
+        // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil -- stop$ ends the ticks; a batch in flight still completes
         takeUntil(stop$),
         map(now => dueAfter(now - (startedAt ??= now), pace.rate) - (next - first)),
         // A batch that is still waiting for the network makes the ticks in
@@ -105,6 +107,7 @@ function link$ (member: Pick<Member, 'node' | 'index'>, peerId: string, pace: Pa
       )
     })
     return node.state$(peerId).pipe(
+      // eslint-disable-next-line rxjs-x/no-unsafe-takeuntil -- stop$ ends state changes; the session keeps its in-flight batch
       takeUntil(stop$),
       map(state => state === ConnectionState.Established),
       distinctUntilChanged(),

@@ -22,6 +22,7 @@
 import type { Connection } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
 import { MAX_TIMER_DELAY } from './reconnect-policy.js'
+import { describeValue } from '../describe-value.js'
 
 /**
  * Dead-link detection (the `liveness` node option): every `interval` ms each
@@ -51,7 +52,7 @@ function period (name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   // 0 would probe in a busy loop; a timer above 2^31-1 fires at once.
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_TIMER_DELAY) {
-    throw invalid(`${name} must be a number of milliseconds between 1 and ${MAX_TIMER_DELAY}, got ${String(value)}`)
+    throw invalid(`${name} must be a number of milliseconds between 1 and ${MAX_TIMER_DELAY}, got ${describeValue(value)}`)
   }
   return value
 }
@@ -155,7 +156,7 @@ export class LivenessMonitor {
       const stopped = this.settle(connection, controller)
       // Stopped, or the connection closed on its own meanwhile: nothing to declare.
       if (stopped || connection.status !== 'open') return
-      const cause = controller.signal.aborted ? controller.signal.reason : err
+      const cause: unknown = controller.signal.aborted ? controller.signal.reason : err
       this.options.onDead(peer, connection, new GlueberryError(ErrorCode.ConnectionFailed,
         `link to ${peer} is dead: no answer to a liveness probe within ${timeout} ms`, { peer, cause }))
     })

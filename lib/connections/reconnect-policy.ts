@@ -8,6 +8,7 @@
  * @module
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { describeValue } from '../describe-value.js'
 
 /**
  * How a peer is redialled after a failed dial, a lost connection or the end of
@@ -75,7 +76,7 @@ function invalid (message: string): GlueberryError {
 function delayOption (name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_DELAY) {
-    throw invalid(`${name} must be a number of milliseconds between 0 and ${MAX_TIMER_DELAY}, got ${String(value)}`)
+    throw invalid(`${name} must be a number of milliseconds between 0 and ${MAX_TIMER_DELAY}, got ${describeValue(value)}`)
   }
   return value
 }

@@ -88,12 +88,12 @@ export function decodeHandshakeMessage (data: Uint8Array): HandshakeMessage {
     throw new GlueberryError(ErrorCode.UnsupportedVersion, `handshake codec version ${data[0]} is not supported (expected ${HANDSHAKE_CODEC_VERSION})`)
   }
   if (data.length < HEADER_LENGTH) throw bad(`${data.length} bytes, at least ${HEADER_LENGTH} needed`)
-  const type = data[1] as number
+  const type = data[1]
   if (type !== MessageType.Request && type !== MessageType.Response && type !== MessageType.Finalize) throw bad(`unknown type ${type}`)
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const version = Object.freeze({ major: view.getUint32(2), minor: view.getUint32(6), patch: view.getUint32(10) })
   const publicKey = data.slice(14, 14 + PUBLIC_KEY_LENGTH)
-  const count = data[46] as number
+  const count = data[46]
   const streams: string[] = []
   let at = HEADER_LENGTH
   for (let i = 0; i < count; i++) {

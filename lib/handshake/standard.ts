@@ -79,7 +79,9 @@ export interface StandardHandshake extends HandshakeDriver {
  * ```
  */
 export function standardHandshake (options: StandardHandshakeOptions): StandardHandshake {
-  if (!Array.isArray(options.streams) || options.streams.length === 0) {
+  // Checked as `unknown` (JavaScript callers): Array.isArray would narrow a readonly array to any[].
+  const given: unknown = options.streams
+  if (!Array.isArray(given) || given.length === 0) {
     throw new GlueberryError(ErrorCode.InvalidConfig, 'standardHandshake needs at least one stream name')
   }
   const streams = Object.freeze([...options.streams])

@@ -86,7 +86,9 @@ function invalid (message: string, cause?: unknown): GlueberryError {
 }
 
 function checkBuckets (name: string, buckets: readonly number[]): number[] {
-  if (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b, i) => typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= (buckets[i - 1] as number)))) {
+  // Checked as `unknown`: Array.isArray would narrow a readonly array to any[].
+  const given: unknown = buckets
+  if (!Array.isArray(given) || buckets.length === 0 || buckets.some((b, i) => typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]))) {
     throw invalid(`${name} must be a non-empty array of increasing finite numbers`)
   }
   return [...buckets]
@@ -146,9 +148,9 @@ export function prometheusMetrics (options: PrometheusMetricsOptions = {}): Prom
     return existing
   }
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> =>
-    reuse(name, Counter, full => new Counter<L>({ name: full, help, labelNames, registers: [registry] })) as Counter<L>
+    reuse<Counter<L>>(name, Counter, full => new Counter<L>({ name: full, help, labelNames, registers: [registry] }))
   const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> =>
-    reuse(name, Histogram, full => new Histogram<L>({ name: full, help, buckets, labelNames, registers: [registry] })) as Histogram<L>
+    reuse<Histogram<L>>(name, Histogram, full => new Histogram<L>({ name: full, help, buckets, labelNames, registers: [registry] }))
 
   const connectionsOpened = counter('connections_opened_total', 'libp2p connections opened, by direction', ['direction'])
   const connectionsClosed = counter('connections_closed_total', 'libp2p connections closed, by direction', ['direction'])
@@ -167,9 +169,9 @@ export function prometheusMetrics (options: PrometheusMetricsOptions = {}): Prom
   const eventsEmitted = counter('events_emitted_total', 'Connection events, by state entered', ['state'])
   const backpressureEngaged = counter('backpressure_engaged_total', 'Times a writer queue reached the high watermark, by stream', ['stream'])
   const backpressureWait = histogram('backpressure_wait_seconds', 'Time send() waited for the low watermark, by stream', backpressureBuckets, ['stream'])
-  const pendingMessages = reuse('pending_messages', Gauge, full => new Gauge<'stream'>({
+  const pendingMessages = reuse<Gauge<'stream'>>('pending_messages', Gauge, full => new Gauge<'stream'>({
     name: full, help: 'Messages queued for sending, by stream', labelNames: ['stream'], registers: [registry]
-  })) as Gauge<'stream'>
+  }))
 
   const named = new Set<string>()
   /** The label value of a stream name: itself while under the limit, OTHER_STREAMS beyond it. */

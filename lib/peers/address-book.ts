@@ -74,7 +74,7 @@ function asGlueberryError (err: unknown, message: string): GlueberryError {
 
 function unref (timer: unknown): void {
   // Node timers keep the process alive unless unref'd; browser timers are numbers.
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref()
+  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') (timer as { unref: () => void }).unref()
 }
 
 /**

@@ -94,7 +94,7 @@ export function samePeers (a: ReadonlyMap<string, PeerEntry>, b: ReadonlyMap<str
   const bEntries = [...b.values()]
   let i = 0
   for (const entry of a.values()) {
-    if (!entriesEqual(entry, bEntries[i++] as PeerEntry)) return false
+    if (!entriesEqual(entry, bEntries[i++])) return false
   }
   return true
 }

@@ -194,7 +194,7 @@ describe('the default reconnection comes back', () => {
         const context = (): ReduceContext => ({
           reconnectable: true,
           policy: DEFAULT_RECONNECT_POLICY,
-          random: draws[n++ % draws.length] as number,
+          random: draws[n++ % draws.length],
           cooldownMs: DEFAULTS.cooldown,
           handshakeTimeoutMs: DEFAULTS.handshakeTimeout
         })

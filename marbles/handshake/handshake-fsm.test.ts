@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 /**
  * handshakeFsm under virtual time. The scheduler runs outside `run()` mode
  * through `flushSettling` (one dash = 10 frames, a group `(ab)` spans as many

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 /**
  * standardHandshake on a MockNode under virtual time (outside run mode: one
  * dash = 10 frames), with the remote peer scripted in standard-codec bytes;

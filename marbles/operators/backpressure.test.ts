@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { TestScheduler } from 'rxjs/testing'
 import { NEVER, of } from 'rxjs'
 import { backpressure } from '../../operators/index.js'
@@ -22,7 +23,7 @@ describe('backpressure', () => {
       const m = (n: number): IncomingMessage => createMessage('p', 'votes', Uint8Array.of(n), 0, flow)
       const values = { a: m(1), b: m(2), c: m(3), d: m(4), e: m(5) }
       const source = hot('-a-b-c-d-e-------|', values)
-      const out = source.pipe(backpressure(3, 1, { process: (msg: IncomingMessage) => cold('---(x|)', { x: msg.data[0] as number }) }))
+      const out = source.pipe(backpressure(3, 1, { process: (msg: IncomingMessage) => cold('---(x|)', { x: msg.data[0] }) }))
       // one at a time, 3 frames each: a at 1 -> 4, b 4 -> 7, c 7 -> 10, d 10 -> 13, e 13 -> 16
       expectObservable(out).toBe('----x--y--z--v--w|', { x: 1, y: 2, z: 3, v: 4, w: 5 })
       ts.flush()
@@ -100,7 +101,7 @@ describe('backpressure', () => {
       const flow = recordingFlow('p/votes', log, () => ts.now())
       const m = (n: number): IncomingMessage => createMessage('p', 'votes', Uint8Array.of(n), 0, flow)
       const source = hot('-a-b-c|', { a: m(1), b: m(2), c: m(3) })
-      const out = source.pipe(backpressure(2, 1, { process: (msg: IncomingMessage) => [msg.data[0] as number * 10] }))
+      const out = source.pipe(backpressure(2, 1, { process: (msg: IncomingMessage) => [msg.data[0] * 10] }))
       expectObservable(out).toBe('-x-y-z|', { x: 10, y: 20, z: 30 })
       ts.flush()
       // Each item is done before the next arrives: never 2 pending, never paused.

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { TestScheduler } from 'rxjs/testing'
 import { EMPTY, NEVER, Observable, from, map, mergeMap, take, throwError } from 'rxjs'
 import { decryptWith, encryptWith } from '../../operators/index.js'
@@ -104,7 +105,7 @@ describe('encryptWith', () => {
     const s = sealer()
     const seen: string[] = []
     const inputs: Array<Uint8Array | readonly Uint8Array[]> = [bytes('a'), [], bytes('c'), bytes('d')]
-    from(inputs).pipe(encryptWith(s)).subscribe({ next: () => seen.push('frame'), error: (e: GlueberryError) => seen.push(e.code) })
+    from(inputs).pipe(encryptWith(s)).subscribe({ next: () => seen.push('frame'), error: (e: unknown) => seen.push(e instanceof GlueberryError ? e.code : String(e)) })
     expect(seen).toEqual(['frame', ErrorCode.MalformedRecord])
     expect(s.counter).toBe(1n)
   })

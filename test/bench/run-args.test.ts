@@ -60,7 +60,7 @@ describe('bench/run.ts', () => {
     expect(md).toContain('[foundation.md](foundation.md)')
     expect(markdown).toContain('# Glueberry foundation benchmark')
     expect(markdown).toContain('# Glueberry benchmark')
-    expect(JSON.parse(files.find((f) => f.path.endsWith('latest.json'))?.content ?? '').schema).toBe('glueberry-bench/latest@1')
+    expect((JSON.parse(files.find((f) => f.path.endsWith('latest.json'))?.content ?? '') as { schema: unknown }).schema).toBe('glueberry-bench/latest@1')
   })
 
   it('writes no chart without throughput figures, and only the foundation files for a foundation-only run', () => {

@@ -9,8 +9,8 @@ afterEach(() => { jest.restoreAllMocks() })
 function captureProcessOutput (): () => string {
   let text = ''
   const capture = (chunk: unknown): boolean => { text += String(chunk); return true }
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture as typeof process.stdout.write)
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture as typeof process.stderr.write)
+  jest.spyOn(process.stdout, 'write').mockImplementation(capture)
+  jest.spyOn(process.stderr, 'write').mockImplementation(capture)
   return () => text
 }
 

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,7 +51,7 @@ describe('glueberry keygen', () => {
     expect(await runCli(['keygen', '--out', out, '--force'], forced)).toBe(ExitCode.Ok)
     const replaced = await readIdentityFile(out)
     expect(replaced.peerId).toBe(forced.stdout.text().trim())
-    expect(replaced.peerId).not.toBe(JSON.parse(before).peerId)
+    expect(replaced.peerId).not.toBe((JSON.parse(before) as { peerId: string }).peerId)
     expect((await stat(out)).mode & 0o777).toBe(0o600)
   })
 
@@ -73,9 +74,9 @@ describe('key files that cannot be used', () => {
   }
 
   const cases: Array<[string, () => Promise<string | undefined>, string]> = [
-    ['a missing file', async () => undefined, 'no such file (create one with: glueberry keygen --out <file>)'],
-    ['a file that is not JSON', async () => 'type: glueberry-identity', 'not valid JSON'],
-    ['a JSON array', async () => '[]', 'not a glueberry identity (expected a JSON object)'],
+    ['a missing file', () => Promise.resolve(undefined), 'no such file (create one with: glueberry keygen --out <file>)'],
+    ['a file that is not JSON', () => Promise.resolve('type: glueberry-identity'), 'not valid JSON'],
+    ['a JSON array', () => Promise.resolve('[]'), 'not a glueberry identity (expected a JSON object)'],
     ['another kind of JSON file', async () => JSON.stringify({ ...(await keyText('Ed25519')), type: 'ssh-key' }),
       'not a glueberry identity (type is "ssh-key", expected "glueberry-identity")'],
     ['a newer version', async () => JSON.stringify({ ...(await keyText('Ed25519')), version: 2 }),

@@ -28,7 +28,7 @@ describe('Go defects, fixed', () => {
       Connecting, Connected, Established, Disconnected, Reconnecting, Connecting, Connected, Established
     ])
     // The reconnected session has its own handshake timer (CR#16), in the right state.
-    expect(types(accepted(results[5] as Result).effects)).toContain('armHandshakeTimer')
+    expect(types(accepted(results[5]).effects)).toContain('armHandshakeTimer')
   })
 
   it('C1: a reconnected peer that never finalizes times out into Cooldown (its timer is live)', () => {
@@ -50,7 +50,7 @@ describe('Go defects, fixed', () => {
 
   it('C3: an inbound connection arms the handshake timer at once, so a silent peer times out', () => {
     const results = run([{ type: 'inboundConnected' }, current.handshakeTimedOut()])
-    expect(types(accepted(results[0] as Result).effects)).toEqual(['armHandshakeTimer'])
+    expect(types(accepted(results[0]).effects)).toEqual(['armHandshakeTimer'])
     expect(last(results).record.state).toBe(Cooldown)
     expect(accepted(last(results)).transitions[0]?.error?.code).toBe(ErrorCode.HandshakeTimeout)
   })
@@ -92,7 +92,7 @@ describe('Go defects, fixed', () => {
     expect(accepted(afterInbound).transitions.map(t => [t.previous, t.state, t.outbound])).toEqual([[Connecting, Connected, false]])
     expect(types(accepted(afterInbound).effects)).toEqual(['cancelDial', 'armHandshakeTimer'])
     // Our dial then resolves, either way, as a no-op; the handshake goes on.
-    const dialGeneration = (results[0] as Result).record.generation
+    const dialGeneration = (results[0]).record.generation
     const succeeded = reduce(afterInbound.record, { type: 'dialSucceeded', generation: dialGeneration, outbound: true }, context())
     const failed = reduce(afterInbound.record, { type: 'dialFailed', generation: dialGeneration, error: new Error('dup'), aborted: false }, context())
     for (const outcome of [succeeded, failed]) {
@@ -173,7 +173,7 @@ describe('Go defects, fixed', () => {
       { type: 'connect' }, current.dialSucceeded(), { type: 'connectionLost' }, current.cooldownEnded(),
       current.reconnectTimerFired(), current.dialSucceeded()
     ])
-    const oldTimer = (results[1] as Result).record.generation
+    const oldTimer = (results[1]).record.generation
     const session2 = last(results).record
     expect(session2.state).toBe(Connected)
     expect(accepted(reduce(session2, { type: 'handshakeTimedOut', generation: oldTimer }, context())).record).toBe(session2)
@@ -182,7 +182,7 @@ describe('Go defects, fixed', () => {
   it('§2.5: disconnect during an in-flight dial; the late dial result is closed, not kept', () => {
     const results = run([{ type: 'connect' }, { type: 'disconnect' }])
     expect(types(accepted(last(results)).effects)).toEqual(['cancelDial', 'releasePeerResources'])
-    const dialGeneration = (results[0] as Result).record.generation
+    const dialGeneration = (results[0]).record.generation
     const late = accepted(reduce(last(results).record, { type: 'dialSucceeded', generation: dialGeneration, outbound: true }, context()))
     expect(late.transitions).toEqual([])
     expect(late.effects).toEqual([{ type: 'closeConnection' }])
@@ -190,7 +190,7 @@ describe('Go defects, fixed', () => {
 
   it('§2.5: disconnect then connect again; the first dial\'s failure does not fail the second', () => {
     const results = run([{ type: 'connect' }, { type: 'disconnect' }, { type: 'connect' }])
-    const firstDial = (results[0] as Result).record.generation
+    const firstDial = (results[0]).record.generation
     const second = last(results).record
     const stale = accepted(reduce(second, { type: 'dialFailed', generation: firstDial, error: new Error('aborted'), aborted: true }, context()))
     expect(stale.record).toBe(second)

@@ -82,7 +82,7 @@ describe('LivenessMonitor', () => {
       peers: () => ['p'],
       connectionsOf: () => [connection],
       onDead: (peer, _c, error) => { dead.push({ peer, error, at: performance.now() - started }); connection.status = 'closed' },
-      probe: async (_c, signal) => { await new Promise<void>((_resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason) }) }) }
+      probe: async (_c, signal) => { await new Promise<void>((_resolve, reject) => { signal.addEventListener('abort', () => { reject(signal.reason as unknown) }) }) }
     })
     monitor.start()
     await sleep(400)

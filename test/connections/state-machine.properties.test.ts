@@ -252,7 +252,7 @@ describe('state machine invariants (fast-check)', () => {
     fc.assert(fc.property(policyArb, fc.array(commandArb, { maxLength: 40 }), (policy, commands) => {
       const { results } = simulate(policy, commands)
       results.forEach((result, i) => {
-        const command = commands[i] as Command
+        const command = commands[i]
         if (result.accepted && result.transitions.some(t => t.state === Connected)) {
           expect(result.record.outbound).toBe(command.type === 'dialSucceeded' ? command.outbound : false)
         }

@@ -47,7 +47,7 @@ export function caught (fn: () => unknown): GlueberryError {
   }
   if (thrown === undefined) throw new Error('expected a GlueberryError, nothing was thrown')
   if (!(thrown instanceof GlueberryError)) {
-    throw new Error(`expected a GlueberryError, got ${String(thrown)}`, { cause: thrown })
+    throw new Error(`expected a GlueberryError, got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : typeof thrown}`, { cause: thrown })
   }
   return thrown
 }

@@ -109,7 +109,7 @@ describe('fault ledger', () => {
   it('payloads carry incarnation and sequence; a damaged one does not parse', () => {
     const bytes = encodePayload(LIFE_A, 12345, 64)
     expect(decodePayload(bytes)).toEqual({ incarnation: LIFE_A, seq: 12345 })
-    bytes[40] = (bytes[40]! + 1) & 0xff
+    bytes[40] = (bytes[40] + 1) & 0xff
     expect(decodePayload(bytes)).toBeUndefined()
     expect(decodePayload(bytes.subarray(0, 8))).toBeUndefined()
   })

@@ -44,8 +44,8 @@ it(`a ${OUTAGE_MS / 1000} s partition under ${RATE} msg/s each way: detected, Es
   requirePrerequisites('60 s partition', { iptables: false })
   pair = await createPair()
   const [a, b] = await connectedPeers(sidesOf(pair))
-  const idA = a.peerIds()[0]!
-  const idB = b.peerIds()[0]!
+  const idA = a.peerIds()[0]
+  const idB = b.peerIds()[0]
 
   const count = Math.round(RATE * (BEFORE_MS + OUTAGE_MS + AFTER_MS) / 1000)
   a.command({ cmd: 'send', id: 'a', node: 0, peer: idB, stream: STREAM, count, size: SIZE, rate: RATE })

@@ -59,9 +59,9 @@ it.each(['A', 'B'] as const)('SIGKILL and restart of %s mid-transfer: detected, 
   const victim = victimIndex === 0 ? a : b
   const survivor = victimIndex === 0 ? b : a
   const victimSide = sides[victimIndex]
-  const survivorSide = sides[1 - victimIndex]!
-  const victimId = victim.peerIds()[0]!
-  const survivorId = survivor.peerIds()[0]!
+  const survivorSide = sides[1 - victimIndex]
+  const victimId = victim.peerIds()[0]
+  const survivorId = survivor.peerIds()[0]
 
   const count = RATE * MAX_SEND_MS / 1000
   survivor.command({ cmd: 'send', id: 'survivor', node: 0, peer: victimId, stream: STREAM, count, size: SIZE, rate: RATE })

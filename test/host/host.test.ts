@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCode } from '../../lib/index.js'

@@ -61,23 +61,23 @@ export function parseExposition (text: string): Map<string, Family> {
     if (line === '') continue
     const help = HELP.exec(line)
     if (help !== null) {
-      helps.set(help[1] as string, help[2] as string)
+      helps.set(help[1], help[2])
       continue
     }
     const type = TYPE.exec(line)
     if (type !== null) {
-      const name = type[1] as string
+      const name = type[1]
       if (families.has(name)) throw new Error(`second TYPE for ${name}`)
-      families.set(name, { name, type: type[2] as string, help: helps.get(name) ?? '', samples: [] })
+      families.set(name, { name, type: type[2], help: helps.get(name) ?? '', samples: [] })
       continue
     }
     if (line.startsWith('#')) throw new Error(`unexpected comment: ${line}`)
     const sample = SAMPLE.exec(line)
     if (sample === null) throw new Error(`not a sample: ${line}`)
-    const name = sample[1] as string
+    const name = sample[1]
     const family = familyOf(name, families)
     if (family === undefined) throw new Error(`sample without a TYPE line: ${line}`)
-    family.samples.push({ name, labels: parseLabels(sample[2] ?? '', line), value: parseValue(sample[3] as string, line) })
+    family.samples.push({ name, labels: parseLabels(sample[2] ?? '', line), value: parseValue(sample[3], line) })
   }
   return families
 }

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { ErrorCode } from '../../lib/errors.js'
 import type { Logger } from '../../lib/observability/logger.js'
 import { pinoLogger } from '../../lib/observability/pino.js'
@@ -28,7 +29,7 @@ type PlaceholderTypeMapping<T extends PlaceholderSpecifier> = T extends 'd' ? nu
 type ParseLogFnArgs<T, Acc extends unknown[] = []> = T extends `${infer _}%${infer Placeholder}${infer Rest}`
   ? Placeholder extends PlaceholderSpecifier ? ParseLogFnArgs<Rest, [...Acc, PlaceholderTypeMapping<Placeholder>]> : ParseLogFnArgs<Rest, Acc>
   : Acc
-interface LogFnFields {}
+type LogFnFields = Record<never, never>
 interface Pino9LogFn {
   <TMsg extends string = string>(msg: TMsg, ...args: ParseLogFnArgs<TMsg>): void
   <T, TMsg extends string = string>(obj: [T] extends [object] ? T & LogFnFields : T, msg?: T extends string ? never : TMsg, ...args: ParseLogFnArgs<TMsg> | []): void

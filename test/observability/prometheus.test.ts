@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { Counter, Registry } from 'prom-client'
 import { ErrorCode } from '../../lib/errors.js'
 import type { Metrics } from '../../lib/observability/metrics.js'

@@ -22,7 +22,7 @@ function fakeNode (): { node: { send: (peer: string, stream: string, data: Uint8
             options?.signal?.addEventListener('abort', () => reject(new GlueberryError(ErrorCode.Backpressure, 'aborted')), { once: true })
           })
         }
-        sent.push(data[0] as number)
+        sent.push(data[0])
       }
     }
   }
@@ -88,7 +88,7 @@ describe('sendTo with awaitDelivery', () => {
     const out: number[] = []
     const failure = await lastValueFrom(from([1, 2, 3].map(n => Uint8Array.of(n))).pipe(sendTo(node, 'p', 's', { awaitDelivery: true })))
       .then(() => undefined, (err: unknown) => err)
-    await lastValueFrom(from([9].map(n => Uint8Array.of(n))).pipe(sendTo(node, 'p', 's'))).then(d => out.push(d[0] as number))
+    await lastValueFrom(from([9].map(n => Uint8Array.of(n))).pipe(sendTo(node, 'p', 's'))).then(d => out.push(d[0]))
     expect(failure).toBe(lost)
     expect(asked).toEqual([true, true, false])
     expect(out).toEqual([9])

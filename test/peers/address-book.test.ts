@@ -458,7 +458,7 @@ describe('AddressBook', () => {
       await ab.add(a.id, [ADDR], { k: 'v' })
       let list: readonly PeerEntry[] = []
       ab.peers$.subscribe(l => { list = l })
-      const entry = list[0] as PeerEntry
+      const entry = list[0]
       expect(Object.isFrozen(list)).toBe(true)
       expect(() => { entry.multiaddrs.push('x') }).toThrow(TypeError)
       expect(() => { entry.metadata.k = 'w' }).toThrow(TypeError)
@@ -489,8 +489,8 @@ describe('AddressBook', () => {
         ab.add(d.id, [ADDR])
       ])
       expect(results.map(r => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'])
-      expect((results[1] as PromiseRejectedResult).reason.code).toBe(ErrorCode.PeerNotFound)
-      expect((results[3] as PromiseRejectedResult).reason.code).toBe(ErrorCode.PeerBlacklisted)
+      expect(((results[1] as PromiseRejectedResult).reason as GlueberryError).code).toBe(ErrorCode.PeerNotFound)
+      expect(((results[3] as PromiseRejectedResult).reason as GlueberryError).code).toBe(ErrorCode.PeerBlacklisted)
       expect(ab.list().map(e => [e.peerId, e.multiaddrs])).toEqual([[a.id, [ADDR2]], [d.id, [ADDR]]])
     })
 

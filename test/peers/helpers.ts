@@ -69,3 +69,15 @@ export function thrownBy (fn: () => unknown): GlueberryError {
   }
   throw new Error('expected a throw')
 }
+
+/** An address-book file as the tests read it back: the documented JSON shape (docs/ADDRESS_BOOK.md). */
+export interface StoredBook {
+  version: number
+  peers: Record<string, Record<string, unknown>>
+  blacklist: Record<string, Record<string, unknown>>
+}
+
+/** Parses an address-book file's text as {@link StoredBook}. */
+export function parseBook (text: string): StoredBook {
+  return JSON.parse(text) as StoredBook
+}

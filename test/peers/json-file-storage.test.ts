@@ -6,7 +6,7 @@ import { ErrorCode, GlueberryError } from '../../lib/errors.js'
 import { AddressBook, AddressBookCorruptError, JsonFileStorage, MemoryStorage, createAddressBookStorage, encodeAddressBook } from '../../lib/peers/index.js'
 import type { AddressBookOptions, JsonFileStorageOptions, PeerEntry } from '../../lib/peers/index.js'
 import { toBase64 } from '../../lib/peers/base64.js'
-import { listDir, makePeers, rejectionOf, tempDir, thrownBy } from './helpers.js'
+import { listDir, makePeers, parseBook, rejectionOf, tempDir, thrownBy } from './helpers.js'
 import type { TestPeer } from './helpers.js'
 
 const [a, b, c, d] = await makePeers(4) as [TestPeer, TestPeer, TestPeer, TestPeer]
@@ -80,7 +80,7 @@ describe('JsonFileStorage', () => {
       await book.add(a.id, [ADDR])
       expect(await mode(nested)).toBe(0o600)
       expect(await mode(join(dir, 'x', 'y'))).toBe(0o700)
-      expect(JSON.parse(await readFile(nested, 'utf8')).peers[a.id].multiaddrs).toEqual([ADDR])
+      expect(parseBook(await readFile(nested, 'utf8')).peers[a.id].multiaddrs).toEqual([ADDR])
     })
 
     it('reads an empty file as an empty book and writes over it', async () => {
@@ -89,7 +89,7 @@ describe('JsonFileStorage', () => {
       expect((await book.open()).problems).toEqual([])
       await book.add(a.id, [])
       expect(await backups()).toEqual([])
-      expect(JSON.parse(await readFile(file, 'utf8')).version).toBe(2)
+      expect(parseBook(await readFile(file, 'utf8')).version).toBe(2)
     })
   })
 
@@ -115,7 +115,7 @@ describe('JsonFileStorage', () => {
       const third = open()
       await third.open()
       expect(third.list().map(e => e.peerId)).toEqual([b.id])
-      expect(JSON.parse(await readFile(file, 'utf8')).peers[b.id]).toEqual({ multiaddrs: [], metadata: {}, createdAt: 1234, updatedAt: 1234 })
+      expect(parseBook(await readFile(file, 'utf8')).peers[b.id]).toEqual({ multiaddrs: [], metadata: {}, createdAt: 1234, updatedAt: 1234 })
     })
 
     it('writes atomically: no temporary or lock files left, mode 0600 even over a 0644 file', async () => {
@@ -140,7 +140,7 @@ describe('JsonFileStorage', () => {
       let reads = 0
       while (writing) {
         const text = await readFile(file, 'utf8')
-        expect(() => JSON.parse(text)).not.toThrow()
+        expect(() => { JSON.parse(text) }).not.toThrow()
         reads++
       }
       await writes
@@ -186,8 +186,8 @@ describe('JsonFileStorage', () => {
         expect(problem.code).toBe(ErrorCode.AddressBookCorrupt)
         expect((problem as AddressBookCorruptError).backupPath).toBe(backup)
       }
-      expect(await readFile(backup as string)).toEqual(original)
-      expect(await mode(backup as string)).toBe(0o600)
+      expect(await readFile(backup)).toEqual(original)
+      expect(await mode(backup)).toBe(0o600)
       expect(book.list()).toHaveLength(salvaged)
       if (salvaged > 0) expect(book.get(a.id)?.multiaddrs).toEqual([ADDR])
 
@@ -206,9 +206,9 @@ describe('JsonFileStorage', () => {
       expect(book.quarantined).toBe(false)
       await book.add(d.id, [ADDR])
       expect(book.list()).toHaveLength(salvaged + 1)
-      const rewritten = JSON.parse(await readFile(file, 'utf8'))
+      const rewritten = parseBook(await readFile(file, 'utf8'))
       expect(Object.keys(rewritten.peers)).toHaveLength(salvaged + 1)
-      expect(await readFile(backup as string)).toEqual(original)
+      expect(await readFile(backup)).toEqual(original)
       await book.close()
       expect((await open().open()).problems).toEqual([])
     })
@@ -221,9 +221,9 @@ describe('JsonFileStorage', () => {
       expect(report.problems).toHaveLength(1)
       expect(report.quarantined).toBe(false)
       await book.add(d.id, [])
-      expect(Object.keys(JSON.parse(await readFile(file, 'utf8')).peers)).toEqual([a.id, d.id])
+      expect(Object.keys(parseBook(await readFile(file, 'utf8')).peers)).toEqual([a.id, d.id])
       const [backup] = await backups()
-      expect(await readFile(backup as string, 'utf8')).toBe(original)
+      expect(await readFile(backup, 'utf8')).toBe(original)
     })
 
     it('keeps an entry with an invalid multiaddr and reports it against the peer', async () => {
@@ -258,7 +258,7 @@ describe('JsonFileStorage', () => {
       expect(refused).toBeInstanceOf(AddressBookCorruptError)
       expect((refused as AddressBookCorruptError).problems).toHaveLength(1)
       expect(reported).toEqual((refused as AddressBookCorruptError).problems)
-      expect(await readFile((await backups())[0] as string, 'utf8')).toBe('{"version": 2, "peers": ')
+      expect(await readFile((await backups())[0], 'utf8')).toBe('{"version": 2, "peers": ')
       // the book keeps what it had rather than emptying itself
       expect(book.has(a.id)).toBe(true)
     })
@@ -288,8 +288,8 @@ describe('JsonFileStorage', () => {
         'book.json.corrupt-2026-01-01T00-00-00-000Z',
         'book.json.corrupt-2026-01-01T00-00-00-000Z-1'
       ])
-      expect(await readFile(names[0] as string, 'utf8')).toBe('first garbage')
-      expect(await readFile(names[1] as string, 'utf8')).toBe('second garbage')
+      expect(await readFile(names[0], 'utf8')).toBe('first garbage')
+      expect(await readFile(names[1], 'utf8')).toBe('second garbage')
     })
 
     it('lifts the quarantine when the file becomes valid again', async () => {
@@ -358,11 +358,11 @@ describe('JsonFileStorage', () => {
       expect(book.get(a.id)?.publicKey).toEqual(a.publicKey)
       expect(book.isBlacklisted(a.id)).toBe(true)
       await book.add(b.id, [])
-      const written = JSON.parse(await readFile(file, 'utf8'))
+      const written = parseBook(await readFile(file, 'utf8'))
       expect(written.version).toBe(2)
       expect(Object.keys(written.blacklist)).toEqual([a.id])
       const [copy] = await backups('v1')
-      expect(await readFile(copy as string, 'utf8')).toBe(v1)
+      expect(await readFile(copy, 'utf8')).toBe(v1)
       await book.add(c.id, [])
       expect(await backups('v1')).toHaveLength(1)
     })

@@ -3,7 +3,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { listDir, tempDir } from './helpers.js'
+import { listDir, parseBook, tempDir } from './helpers.js'
 
 // The children import the TypeScript sources through ts-node (see fixtures/register.mjs).
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
@@ -34,7 +34,7 @@ function startWriter (file: string): Writer {
         reject(new Error(`writer exited with ${String(code)}: ${stderr}`))
         return
       }
-      resolve(JSON.parse(stdout.split('\n')[1] ?? ''))
+      resolve(JSON.parse(stdout.split('\n')[1] ?? '') as { ids: string[], sawOthers: boolean })
     })
   })
   // a writer that dies before "ready" must not leave the test waiting
@@ -56,7 +56,7 @@ describe('two processes writing one address book', () => {
     for (const w of writers) w.child.stdin.write('go\n')
     const [one, two] = await Promise.all(writers.map(async w => await w.done))
 
-    const written = JSON.parse(await readFile(file, 'utf8'))
+    const written = parseBook(await readFile(file, 'utf8'))
     const stored = Object.keys(written.peers)
     expect(stored).toHaveLength(2 * PER_PROCESS)
     expect(new Set(stored)).toEqual(new Set([...(one?.ids ?? []), ...(two?.ids ?? [])]))

@@ -28,7 +28,7 @@ describe('FrameReader', () => {
     writer.send(encodeFrame(Uint8Array.of(1)))
     expect([...await reader.read()]).toEqual([1])
     const got: number[] = []
-    reader.start(frame => [frame], m => got.push(m[0] as number))
+    reader.start(frame => [frame], m => got.push(m[0]))
     writer.send(encodeFrame(Uint8Array.of(2)))
     writer.send(encodeFrame(Uint8Array.of(3)))
     await writer.close()
@@ -48,7 +48,7 @@ describe('FrameReader', () => {
   it('holds frames while paused and hands them over on resume', async () => {
     const { writer, reader } = await pairWithReader()
     const got: number[] = []
-    reader.start(frame => [frame], m => got.push(m[0] as number))
+    reader.start(frame => [frame], m => got.push(m[0]))
     reader.pause()
     reader.pause()
     writer.send(encodeFrame(Uint8Array.of(7)))

@@ -223,7 +223,7 @@ function judgeFlow (key: string, flow: FlowInput, rules: LedgerRules): FlowVerdi
     lostWithSender = unreported.length
     // what a killed sender did deliver must be the start of what it sent, with no hole
     const deliveredRanks = [...delivered].map(seq => rank.get(seq) ?? -1).filter(r => r >= 0).sort((a, b) => a - b)
-    const holes = deliveredRanks.length === 0 ? 0 : deliveredRanks[deliveredRanks.length - 1]! + 1 - deliveredRanks.length
+    const holes = deliveredRanks.length === 0 ? 0 : deliveredRanks[deliveredRanks.length - 1] + 1 - deliveredRanks.length
     if (holes > 0) problems.push(`the killed sender's delivered messages have ${holes} hole(s)`)
   } else {
     silentlyLost = unreported.length

@@ -115,7 +115,7 @@ export async function createPair (): Promise<Pair> {
   // interface names are limited to 15 bytes
   const devA = `gf${tag}a`
   const devB = `gf${tag}b`
-  const subnet = `10.200.${randomBytes(1)[0]!}`
+  const subnet = `10.200.${randomBytes(1)[0]}`
   const addrA = `${subnet}.1`
   const addrB = `${subnet}.2`
   const release = reaper([nsA, nsB])

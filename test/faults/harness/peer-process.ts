@@ -58,7 +58,7 @@ export async function spawnPeer (options: SpawnOptions): Promise<PeerProcess> {
   const node = [process.execPath, '--import', REGISTER, FIXTURE]
   const [file, ...args] = options.netns === undefined ? node : ['ip', 'netns', 'exec', options.netns, ...node]
   // Jest's NODE_OPTIONS (--experimental-vm-modules) are not for the child
-  const proc = spawn(file!, args, { cwd: REPO, env: { ...process.env, NODE_OPTIONS: '' } })
+  const proc = spawn(file, args, { cwd: REPO, env: { ...process.env, NODE_OPTIONS: '' } })
   proc.stdin.on('error', () => {}) // a dead child must not turn a late write into EPIPE
   const reports: Report[] = []
   const waiters = new Set<() => void>()
@@ -89,7 +89,7 @@ export async function spawnPeer (options: SpawnOptions): Promise<PeerProcess> {
       let index = from
       const check = (): void => {
         for (; index < reports.length; index++) {
-          const r = reports[index]!
+          const r = reports[index]
           if (r.ev === ev && predicate(r as ReportOf<E>)) { done(); resolve(r as ReportOf<E>); return }
         }
         if (exit !== undefined) { done(); reject(new Error(`${options.label} exited (${String(exit)}) before "${ev}"\nstderr: ${err}`)) }

@@ -41,23 +41,23 @@ export async function startSide (side: Side, label: string = side.label): Promis
 
 /** `from` learns `to`'s id and address (its node dials). */
 export function introduce (from: PeerProcess, to: PeerProcess, toSide: Side): void {
-  from.command({ cmd: 'addPeer', node: 0, peerId: to.peerIds()[0]!, addrs: [toSide.multiaddr] })
+  from.command({ cmd: 'addPeer', node: 0, peerId: to.peerIds()[0], addrs: [toSide.multiaddr] })
 }
 
 export async function bothEstablished (a: PeerProcess, b: PeerProcess, ms = FIRST_ESTABLISH_MS, since = 0): Promise<void> {
   await Promise.all([
-    waitForState(a, b.peerIds()[0]!, 'Established', ms, since),
-    waitForState(b, a.peerIds()[0]!, 'Established', ms, since)
+    waitForState(a, b.peerIds()[0], 'Established', ms, since),
+    waitForState(b, a.peerIds()[0], 'Established', ms, since)
   ])
 }
 
 /** Starts both sides in parallel, introduces them both ways, waits for Established on both. */
 export async function connectedPeers (sides: [Side, Side]): Promise<[PeerProcess, PeerProcess]> {
   const [a, b] = await Promise.all(sides.map(async s => await startSide(s)))
-  introduce(a!, b!, sides[1])
-  introduce(b!, a!, sides[0])
-  await bothEstablished(a!, b!)
-  return [a!, b!]
+  introduce(a, b, sides[1])
+  introduce(b, a, sides[0])
+  await bothEstablished(a, b)
+  return [a, b]
 }
 
 export { STARTUP_MS }
