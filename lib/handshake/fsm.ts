@@ -1,7 +1,7 @@
 /**
  * The handshake state machine of one peer, as a pure reducer: `(model,
  * event) => { model, effects }`. No I/O, no timers, no clock: the
- * `handshakeFsm` operator (operators/handshake-fsm.ts) feeds it events
+ * handshake engine (./engine.ts, behind the `handshakeFsm` operator) feeds it events
  * (messages from the peer, settled calls, timer expiry) and carries out the
  * effects it returns (send, prepareStreams, finalizeHandshake, arm/disarm
  * the step timer).

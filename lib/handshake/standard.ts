@@ -1,5 +1,5 @@
 /**
- * The standard handshake: a {@link HandshakeDriver} that runs `handshakeFsm`
+ * The standard handshake: a {@link HandshakeDriver} that runs the handshake engine (./engine.ts)
  * with every peer that reaches Connected, with versioned binary messages
  * (see ./codec.ts for the bytes) carrying the protocol version, the
  * sender's Ed25519 public key and its stream names.
@@ -40,8 +40,8 @@ import { ErrorCode, GlueberryError } from '../errors.js'
 import { ConnectionState, HANDSHAKE_STREAM } from '../types.js'
 import { CURRENT_VERSION, assertCompatible } from '../version.js'
 import type { ProtocolVersion } from '../version.js'
-import { handshakeFsm } from '../../operators/handshake-fsm.js'
-import type { HandshakeFsmSpec, HandshakeState } from '../../operators/handshake-fsm.js'
+import { handshakeEngine } from './engine.js'
+import type { HandshakeFsmSpec, HandshakeState } from './engine.js'
 import type { HandshakeDriver } from './driver.js'
 import { MessageType, decodeHandshakeMessage, encodeHandshakeMessage } from './codec.js'
 import type { HandshakeMessage } from './codec.js'
@@ -126,7 +126,7 @@ export function standardHandshake (options: StandardHandshakeOptions): StandardH
         filter(e => e.state === ConnectionState.Connected),
         mergeMap(e => node.messages$.pipe(
           filter(m => m.peerId === e.peerId && m.stream === HANDSHAKE_STREAM),
-          handshakeFsm(spec(node, e.peerId)),
+          handshakeEngine(spec(node, e.peerId)),
           takeUntil(node.events$.pipe(filter(next => next.peerId === e.peerId && next.state !== ConnectionState.Established)))
         ))
       ).subscribe((state) => {
