@@ -24,7 +24,7 @@ import { flushed, processIO } from './io.js'
 import type { CliIO } from './io.js'
 import { DEFAULT_LISTEN, DEFAULT_STREAM, DIAL_TIMEOUT_MS } from './node.js'
 import { parseSeconds } from './durations.js'
-import { untilAborted } from './session.js'
+import { untilAborted } from '../lib/deadline.js'
 
 interface GlobalOptions {
   verbose?: boolean

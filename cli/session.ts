@@ -84,23 +84,3 @@ export async function runSession (options: SessionOptions): Promise<number> {
   }
 }
 
-/** `promise`, or the signal's reason as soon as it aborts. */
-export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return await promise
-  if (signal.aborted) throw abortReason(signal)
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(abortReason(signal)) }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([promise, aborted])
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-  }
-}
-
-function abortReason (signal: AbortSignal): Error {
-  const reason: unknown = signal.reason
-  return reason instanceof Error ? reason : new CliError(ExitCode.Interrupted, 'interrupted')
-}

@@ -20,12 +20,16 @@ export async function withDeadline<T> (ms: number, reason: string, work: (signal
   }
 }
 
-/** Resolves with `promise`, or rejects with the signal's reason when it aborts first. */
-export async function untilAborted (promise: Promise<void>, signal: AbortSignal): Promise<void> {
+/**
+ * Resolves with `promise`, or rejects with the signal's reason when it aborts first
+ * (no signal: just `promise`). The abort listener is removed once either settles.
+ */
+export async function untilAborted<T> (promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return await promise
   signal.throwIfAborted()
   let onAbort: (() => void) | undefined
   try {
-    await Promise.race([promise, new Promise<never>((_resolve, reject) => {
+    return await Promise.race([promise, new Promise<never>((_resolve, reject) => {
       onAbort = () => { reject(signal.reason as unknown) }
       signal.addEventListener('abort', onAbort, { once: true })
     })])

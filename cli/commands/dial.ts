@@ -16,7 +16,8 @@ import { status } from '../io.js'
 import type { CliIO } from '../io.js'
 import { parseDialTarget } from '../multiaddr.js'
 import { DEFAULT_STREAM, DIAL_TIMEOUT_MS, createCliNode } from '../node.js'
-import { checkStreamName, loadIdentity, runSession, untilAborted } from '../session.js'
+import { untilAborted } from '../../lib/deadline.js'
+import { checkStreamName, loadIdentity, runSession } from '../session.js'
 
 export interface DialOptions {
   /** Identity file; omitted: a fresh identity for this run. */

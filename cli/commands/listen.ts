@@ -14,7 +14,8 @@ import { status, warn } from '../io.js'
 import type { CliIO } from '../io.js'
 import { parseListenAddress, withPeerId } from '../multiaddr.js'
 import { DEFAULT_LISTEN, DEFAULT_STREAM, createCliNode } from '../node.js'
-import { checkStreamName, loadIdentity, runSession, untilAborted } from '../session.js'
+import { untilAborted } from '../../lib/deadline.js'
+import { checkStreamName, loadIdentity, runSession } from '../session.js'
 
 export interface ListenOptions {
   /** Identity file; omitted: a fresh identity for this run. */

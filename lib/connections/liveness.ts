@@ -21,8 +21,7 @@
  */
 import type { Connection } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
-import { MAX_TIMER_DELAY } from './reconnect-policy.js'
-import { describeValue } from '../describe-value.js'
+import { checkedDelay } from './reconnect-policy.js'
 
 /**
  * Dead-link detection (the `liveness` node option): every `interval` ms each
@@ -48,13 +47,9 @@ function invalid (message: string): GlueberryError {
   return new GlueberryError(ErrorCode.InvalidConfig, `liveness.${message}`)
 }
 
+// At least 1 ms: 0 would probe in a busy loop.
 function period (name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  // 0 would probe in a busy loop; a timer above 2^31-1 fires at once.
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_TIMER_DELAY) {
-    throw invalid(`${name} must be a number of milliseconds between 1 and ${MAX_TIMER_DELAY}, got ${describeValue(value)}`)
-  }
-  return value
+  return checkedDelay(`liveness.${name}`, value, fallback, 1)
 }
 
 /**

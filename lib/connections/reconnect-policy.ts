@@ -73,10 +73,17 @@ function invalid (message: string): GlueberryError {
   return new GlueberryError(ErrorCode.InvalidConfig, `reconnect.${message}`)
 }
 
-function delayOption (name: string, value: unknown, fallback: number): number {
+/**
+ * A timer option in ms, `min` to MAX_TIMER_DELAY (a longer timer fires at once), or
+ * `fallback` when it is undefined. `option` names it in the error (`reconnect.baseDelay`).
+ *
+ * @throws {@link GlueberryError} InvalidConfig
+ */
+export function checkedDelay (option: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_DELAY) {
-    throw invalid(`${name} must be a number of milliseconds between 0 and ${MAX_TIMER_DELAY}, got ${describeValue(value)}`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_TIMER_DELAY) {
+    throw new GlueberryError(ErrorCode.InvalidConfig,
+      `${option} must be a number of milliseconds between ${min} and ${MAX_TIMER_DELAY}, got ${describeValue(value)}`)
   }
   return value
 }
@@ -95,9 +102,9 @@ export function validateReconnectPolicy (partial: Partial<ReconnectPolicy> = {})
   for (const key of Object.keys(partial)) {
     if (!KEYS.has(key)) throw invalid(`${key} is not an option (expected one of ${[...KEYS].join(', ')})`)
   }
-  const baseDelay = delayOption('baseDelay', partial.baseDelay, DEFAULT_RECONNECT_POLICY.baseDelay)
+  const baseDelay = checkedDelay('reconnect.baseDelay', partial.baseDelay, DEFAULT_RECONNECT_POLICY.baseDelay, 0)
   // Only the default adapts to a larger baseDelay; a maxDelay the caller gave is never changed.
-  const maxDelay = delayOption('maxDelay', partial.maxDelay, Math.max(DEFAULT_RECONNECT_POLICY.maxDelay, baseDelay))
+  const maxDelay = checkedDelay('reconnect.maxDelay', partial.maxDelay, Math.max(DEFAULT_RECONNECT_POLICY.maxDelay, baseDelay), 0)
   if (maxDelay < baseDelay) throw invalid(`maxDelay (${maxDelay}) must not be below baseDelay (${baseDelay})`)
 
   // `=== undefined`, not `??`: a null is a mistake to report, not a request for the default.

@@ -12,6 +12,7 @@
  * @module
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { isBytes } from '../wire/bytes.js'
 
 /** ChaCha20-Poly1305 key length, bytes. */
 export const KEY_LENGTH = 32
@@ -87,10 +88,6 @@ export interface CryptoBackend {
 // ---------------------------------------------------------------------------
 // Shared validation. Messages name what was wrong and its length, never the
 // bytes: a key in an error message ends up in logs.
-
-function isBytes (value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array
-}
 
 /** Throws `InvalidKey` unless `value` is a Uint8Array of exactly `length` bytes. */
 export function checkLength (value: unknown, length: number, what: string): asserts value is Uint8Array {

@@ -28,6 +28,7 @@ import type { Ed25519PeerId, Ed25519PrivateKey, PeerId, PrivateKey } from '@libp
 import { peerIdFromPrivateKey, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { bytesEqual } from '../wire/bytes.js'
 import { X25519_LENGTH, checkLength } from './backend.js'
 import type { CryptoBackend } from './backend.js'
 import { defaultBackend } from './default-backend.js'
@@ -205,13 +206,4 @@ export function assertPublicKeyMatchesPeerId (edPublicKey: Uint8Array, peerId: s
   if (!bytesEqual(id.publicKey.raw, edPublicKey)) {
     throw new GlueberryError(ErrorCode.PublicKeyMismatch, 'public key does not match the peer id', { peer: id.toString() })
   }
-}
-
-/** Byte equality; public data only, so no constant-time requirement. */
-function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) {
-    if (a[i] !== b[i]) return false
-  }
-  return true
 }

@@ -22,10 +22,10 @@ import { BehaviorSubject, Subject } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { ErrorCode, GlueberryError, isGlueberryError } from '../errors.js'
 import { AddressBookCorruptError, closedError } from './errors.js'
-import { copyBan, copyEntry, frozenEntry, samePeers, withBan, withLastSeen, withoutBan, withoutPeer, withPeer } from './snapshot.js'
+import { copyBan, copyEntry, frozenEntry, samePeers, withBan, withLastSeen, withoutBan, withoutPeer, withPeerEntry } from './snapshot.js'
 import type { AddressBookStorage, BlacklistEntry, Mutation, PeerEntry, Snapshot, StorageResult } from './types.js'
 import { emptySnapshot } from './types.js'
-import { canonicalMultiaddrs, canonicalPeerId, checkedMetadata, checkedPublicKey, tryCanonicalPeerId, utf8Length } from './validate.js'
+import { canonicalMultiaddrs, canonicalPeerId, checkedBanReason, checkedMetadata, checkedPublicKey, tryCanonicalPeerId } from './validate.js'
 
 /** Options of the {@link AddressBook} constructor. */
 export interface AddressBookOptions {
@@ -198,7 +198,7 @@ export class AddressBook {
         const entry: PeerEntry = existing === undefined
           ? { peerId: id, multiaddrs: addrs, metadata: meta ?? {}, createdAt: now, updatedAt: now }
           : { ...existing, multiaddrs: addrs, metadata: meta ?? existing.metadata, updatedAt: now }
-        return { snapshot: withPeer(current, entry), value: copyEntry(entry) }
+        return { snapshot: withPeerEntry(current, entry), value: copyEntry(entry) }
       })
     } finally {
       const left = (this.adding.get(id) ?? 1) - 1
@@ -267,7 +267,7 @@ export class AddressBook {
       const existing = current.peers.get(id)
       if (existing === undefined) throw new GlueberryError(ErrorCode.PeerNotFound, `peer ${id} is not in the address book`, { peer: id })
       const entry: PeerEntry = { ...existing, publicKey, updatedAt: now }
-      return { snapshot: withPeer(current, entry), value: copyEntry(entry) }
+      return { snapshot: withPeerEntry(current, entry), value: copyEntry(entry) }
     })
   }
 
@@ -280,13 +280,7 @@ export class AddressBook {
    */
   async blacklist (peerId: string, reason?: string): Promise<BlacklistEntry> {
     const id = canonicalPeerId(peerId)
-    if (reason !== undefined) {
-      if (typeof reason !== 'string') throw new GlueberryError(ErrorCode.InvalidConfig, 'reason must be a string', { peer: id })
-      const size = utf8Length(reason)
-      if (size > this.maxMetadataBytes) {
-        throw new GlueberryError(ErrorCode.MetadataTooLarge, `reason is ${size} bytes, the limit is ${this.maxMetadataBytes}`, { peer: id })
-      }
-    }
+    checkedBanReason(reason, this.maxMetadataBytes, id)
     const now = this.now()
     return await this.change(current => {
       const existing = current.blacklist.get(id)

@@ -33,7 +33,7 @@ import type { DecodeResult } from './codec.js'
 import { AddressBookCorruptError, closedError } from './errors.js'
 import type { AddressBookStorage, Mutation, StorageResult } from './types.js'
 import { emptySnapshot } from './types.js'
-import { bytesEqual } from './validate.js'
+import { bytesEqual } from '../wire/bytes.js'
 
 /** What happens after corrupt content was backed up and reported. */
 export type CorruptPolicy = 'quarantine' | 'recover'

@@ -8,7 +8,7 @@
  * @module
  */
 import type { BlacklistEntry, PeerEntry, Snapshot } from './types.js'
-import { bytesEqual } from './validate.js'
+import { bytesEqual } from '../wire/bytes.js'
 
 export function copyEntry (entry: PeerEntry): PeerEntry {
   const copy: PeerEntry = {
@@ -35,7 +35,8 @@ export function frozenEntry (entry: PeerEntry): PeerEntry {
   return Object.freeze(copy)
 }
 
-export function withPeer (snapshot: Snapshot, entry: PeerEntry): Snapshot {
+/** `snapshot` with a copy of `entry` added, or replacing the entry of the same peer. */
+export function withPeerEntry (snapshot: Snapshot, entry: PeerEntry): Snapshot {
   const peers = new Map(snapshot.peers)
   peers.set(entry.peerId, copyEntry(entry))
   return { peers, blacklist: snapshot.blacklist }

@@ -9,11 +9,10 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { bytesEqual, utf8Length } from '../wire/bytes.js'
 
 /** Length of an Ed25519 public key. */
 export const PUBLIC_KEY_LENGTH = 32
-
-const utf8 = new TextEncoder()
 
 /** Parses a peer id in any form libp2p accepts and returns its canonical string. */
 export function canonicalPeerId (input: unknown): string {
@@ -73,10 +72,6 @@ export function canonicalMultiaddrs (input: unknown, peerId: string): string[] {
   return [...out]
 }
 
-export function utf8Length (text: string): number {
-  return utf8.encode(text).length
-}
-
 /** The metadata size the limit applies to: UTF-8 bytes of every key and value. */
 export function metadataBytes (metadata: Readonly<Record<string, string>>): number {
   let total = 0
@@ -89,6 +84,21 @@ export function metadataBytes (metadata: Readonly<Record<string, string>>): numb
  * `Object.fromEntries`, which defines own properties, so a key such as
  * `__proto__` stays an ordinary key.
  */
+/**
+ * Checks a ban reason: a string of at most `maxBytes` UTF-8 bytes, or undefined.
+ *
+ * @throws {GlueberryError} `InvalidConfig` (not a string), `MetadataTooLarge` (too long).
+ */
+export function checkedBanReason (reason: unknown, maxBytes: number, peerId: string): string | undefined {
+  if (reason === undefined) return undefined
+  if (typeof reason !== 'string') throw new GlueberryError(ErrorCode.InvalidConfig, 'reason must be a string', { peer: peerId })
+  const size = utf8Length(reason)
+  if (size > maxBytes) {
+    throw new GlueberryError(ErrorCode.MetadataTooLarge, `reason is ${size} bytes, the limit is ${maxBytes}`, { peer: peerId })
+  }
+  return reason
+}
+
 export function checkedMetadata (input: unknown, maxBytes: number, peerId: string): Record<string, string> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new GlueberryError(ErrorCode.InvalidConfig, 'metadata must be an object of strings', { peer: peerId })
@@ -129,8 +139,3 @@ export function isTimestamp (value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0
 }
 
-export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}

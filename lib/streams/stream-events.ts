@@ -32,8 +32,3 @@ export async function waitForDrain (stream: Stream, signal?: AbortSignal): Promi
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
-
-/** True while the stream can still carry our writes. */
-export function isWritable (stream: Stream): boolean {
-  return stream.status === 'open' && stream.writeStatus === 'writable'
-}

@@ -16,10 +16,10 @@ import { BehaviorSubject } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { ErrorCode, GlueberryError } from '../errors.js'
 import { AddressBookCorruptError } from '../peers/errors.js'
-import { copyBan, copyEntry, frozenEntry, withBan, withoutBan, withoutPeer, withPeer } from '../peers/snapshot.js'
+import { copyBan, copyEntry, frozenEntry, withBan, withoutBan, withoutPeer, withPeerEntry } from '../peers/snapshot.js'
 import type { BlacklistEntry, PeerEntry, Snapshot } from '../peers/types.js'
 import { emptySnapshot } from '../peers/types.js'
-import { canonicalMultiaddrs, canonicalPeerId, checkedMetadata, checkedPublicKey, tryCanonicalPeerId, utf8Length } from '../peers/validate.js'
+import { canonicalMultiaddrs, canonicalPeerId, checkedBanReason, checkedMetadata, checkedPublicKey, tryCanonicalPeerId } from '../peers/validate.js'
 
 const NO_PEERS: readonly PeerEntry[] = Object.freeze([])
 
@@ -75,7 +75,7 @@ export class MockAddressBook {
     const entry: PeerEntry = existing === undefined
       ? { peerId: id, multiaddrs: addrs, metadata: meta ?? {}, createdAt: now, updatedAt: now }
       : { ...existing, multiaddrs: addrs, metadata: meta ?? existing.metadata, updatedAt: now }
-    this.replace(withPeer(this.snapshot, entry))
+    this.replace(withPeerEntry(this.snapshot, entry))
     return copyEntry(entry)
   }
 
@@ -112,7 +112,7 @@ export class MockAddressBook {
     const id = canonicalPeerId(peerId)
     const existing = this.snapshot.peers.get(id)
     if (existing === undefined) return
-    this.replace(withPeer(this.snapshot, { ...existing, publicKey: checkedPublicKey(key, id), updatedAt: this.now() }))
+    this.replace(withPeerEntry(this.snapshot, { ...existing, publicKey: checkedPublicKey(key, id), updatedAt: this.now() }))
   }
 
   /** Marks the peer as seen now (visible at once; there is nothing to flush). */
@@ -120,19 +120,13 @@ export class MockAddressBook {
     if (this.closed) return
     const existing = this.snapshot.peers.get(peerId)
     if (existing === undefined) return
-    this.replace(withPeer(this.snapshot, { ...existing, lastSeen: this.now() }))
+    this.replace(withPeerEntry(this.snapshot, { ...existing, lastSeen: this.now() }))
   }
 
   /** Bans a peer, in the book or not; a second ban keeps the first time and takes the new reason. */
   blacklist (peerId: string, reason?: string): BlacklistEntry {
     const id = canonicalPeerId(peerId)
-    if (reason !== undefined) {
-      if (typeof reason !== 'string') throw new GlueberryError(ErrorCode.InvalidConfig, 'reason must be a string', { peer: id })
-      const size = utf8Length(reason)
-      if (size > this.maxMetadataBytes) {
-        throw new GlueberryError(ErrorCode.MetadataTooLarge, `reason is ${size} bytes, the limit is ${this.maxMetadataBytes}`, { peer: id })
-      }
-    }
+    checkedBanReason(reason, this.maxMetadataBytes, id)
     this.assertOpen()
     const existing = this.snapshot.blacklist.get(id)
     const newReason = reason ?? existing?.reason

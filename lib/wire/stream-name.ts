@@ -11,6 +11,7 @@
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
 import { HANDSHAKE_STREAM } from '../types.js'
+import { utf8Length } from './bytes.js'
 
 /** Default limit on a stream name, in UTF-8 bytes. */
 export const DEFAULT_MAX_STREAM_NAME_BYTES = 64
@@ -19,23 +20,6 @@ const NAME_PATTERN = /^[\p{L}\p{Nd}_-]+$/u
 
 function invalid (message: string, name?: string): GlueberryError {
   return new GlueberryError(ErrorCode.InvalidStreamName, message, name === undefined ? {} : { stream: name })
-}
-
-/**
- * UTF-8 length of a well-formed string, counted without allocating (a
- * TextEncoder would allocate on every call, and names are checked on hot
- * paths). Only called after the pattern matched, so there are no lone surrogates.
- */
-function utf8Length (text: string): number {
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i)
-    if (unit < 0x80) bytes += 1
-    else if (unit < 0x800) bytes += 2
-    else if (unit >= 0xd800 && unit <= 0xdbff) { bytes += 4; i++ } // a surrogate pair: one astral code point
-    else bytes += 3
-  }
-  return bytes
 }
 
 /**
