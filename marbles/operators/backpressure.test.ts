@@ -35,19 +35,25 @@ describe('backpressure', () => {
 
   it('counts each peer/stream apart: a slow source pauses, the others are untouched', () => {
     const ts = scheduler()
-    ts.run(({ hot, expectObservable }) => {
+    ts.run(({ hot, cold, expectObservable }) => {
       const log: string[] = []
-      const slow = recordingFlow('slow', log, () => ts.now())
-      const other = recordingFlow('other', log, () => ts.now())
+      const busy = recordingFlow('p1/x', log, () => ts.now())
+      const other = recordingFlow('p2/x', log, () => ts.now())
       const values = {
-        s: createMessage('p1', 'x', Uint8Array.of(1), 0, slow),
-        o: createMessage('p2', 'x', Uint8Array.of(2), 0, other)
+        a: createMessage('p1', 'x', Uint8Array.of(1), 0, busy),
+        b: createMessage('p1', 'x', Uint8Array.of(2), 0, busy),
+        o: createMessage('p2', 'x', Uint8Array.of(9), 0, other),
+        c: createMessage('p1', 'x', Uint8Array.of(3), 0, busy)
       }
-      const source = hot('-s-s-o-|', values)
-      // No process: the downstream subscriber is the consumer and is synchronous.
-      expectObservable(source.pipe(backpressure(2, 0))).toBe('-s-s-o-|', values)
+      const source = hot('-aboc---|', values)
+      const out = source.pipe(backpressure(3, 1, { process: (msg: IncomingMessage) => cold('-----(x|)', { x: msg.data[0] }) }))
+      // One at a time, 5 frames each: a 1 -> 6, b 6 -> 11, o 11 -> 16, c 16 -> 21.
+      expectObservable(out).toBe('------a----b----o----(c|)', { a: 1, b: 2, o: 9, c: 3 })
       ts.flush()
-      expect(log).toEqual([])
+      // At 3, three items wait in all (a, b, o) but only two of p1/x: nothing pauses.
+      // At 4, c makes three of p1/x: p1/x pauses; b done at 11 leaves one (c): resumed.
+      // p2/x never has more than one pending, so it is never paused.
+      expect(log).toEqual(['pause p1/x@4', 'resume p1/x@11'])
     })
   })
 

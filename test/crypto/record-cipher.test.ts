@@ -66,12 +66,20 @@ describe('constants', () => {
     expect(REKEY_LABEL).toBe('glueberry/2 rekey')
   })
 
-  it('fits the stream layer ports', () => {
-    const key = new Uint8Array(32)
+  it('fits the stream layer ports: what the framer seals through its port, the reader opens through its own', () => {
+    const key = sequence(0x40, 32)
     const sealer: FramerSealer = new RecordSealer(key.slice())
     const opener: StreamOpener = new RecordOpener(key.slice())
+    for (const message of ['first', '', 'third']) {
+      const record = joinSealed(sealer.seal(text(message)))
+      expect(opener.open(record)).toEqual(text(message))
+    }
+    const last = joinSealed(sealer.seal(text('after destroy')))
     sealer.destroy()
     opener.destroy()
+    // destroy() through the port really releases the keys.
+    expectCode(() => sealer.seal(text('x')), ErrorCode.SessionClosed)
+    expectCode(() => opener.open(last), ErrorCode.SessionClosed)
   })
 })
 

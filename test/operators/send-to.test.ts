@@ -1,19 +1,35 @@
-import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs'
+import { Subject, from, lastValueFrom, toArray } from 'rxjs'
 import { sendTo } from '../../operators/index.js'
 import { ErrorCode, GlueberryError, UndeliveredError } from '../../lib/errors.js'
 
+interface FakeNode {
+  node: { send: (peer: string, stream: string, data: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void> }
+  /** First byte of every send() called, in call order. */
+  started: number[]
+  /** First byte of every send() that resolved, in order. */
+  sent: number[]
+  /** From now on, every send() waits for release(). */
+  hold: () => void
+  /** Lets the sends waiting now go on; later sends still wait. */
+  release: () => void
+  signals: AbortSignal[]
+}
+
 /** A node whose send() calls are recorded and can be held open. */
-function fakeNode (): { node: { send: (peer: string, stream: string, data: Uint8Array, options?: { signal?: AbortSignal }) => Promise<void> }, sent: number[], release: () => void, hold: () => void, signals: AbortSignal[] } {
+function fakeNode (): FakeNode {
+  const started: number[] = []
   const sent: number[] = []
   const signals: AbortSignal[] = []
   let held: Array<() => void> | undefined
   return {
+    started,
     sent,
     signals,
     hold: () => { held = [] },
-    release: () => { const h = held ?? []; held = undefined; for (const r of h) r() },
+    release: () => { const h = held ?? []; if (held !== undefined) held = []; for (const r of h) r() },
     node: {
       send: async (_peer, _stream, data, options) => {
+        started.push(data[0])
         if (options?.signal !== undefined) signals.push(options.signal)
         if (data[0] === 255) throw new GlueberryError(ErrorCode.NotConnected, 'gone')
         if (held !== undefined) {
@@ -28,6 +44,11 @@ function fakeNode (): { node: { send: (peer: string, stream: string, data: Uint8
   }
 }
 
+/** Lets every pending promise callback and timer of this turn run. */
+async function settle (): Promise<void> {
+  await new Promise<void>(resolve => { setImmediate(resolve) })
+}
+
 describe('sendTo', () => {
   it('sends every item in order and passes each on once accepted', async () => {
     const { node, sent } = fakeNode()
@@ -36,7 +57,7 @@ describe('sendTo', () => {
     expect(sent).toEqual([1, 2, 3])
   })
 
-  it('waits while a send waits, without reordering', async () => {
+  it('waits while a send waits, without reordering: the next send starts only once the one before is accepted', async () => {
     const f = fakeNode()
     const source = new Subject<Uint8Array>()
     const done = lastValueFrom(source.pipe(sendTo(f.node, 'p', 's'), toArray()))
@@ -44,10 +65,13 @@ describe('sendTo', () => {
     source.next(Uint8Array.of(1))
     source.next(Uint8Array.of(2))
     source.complete()
-    await new Promise(resolve => setTimeout(resolve, 10))
+    await settle()
+    expect(f.started).toEqual([1])
     expect(f.sent).toEqual([])
     f.release()
-    await new Promise(resolve => setTimeout(resolve, 0))
+    await settle()
+    expect(f.started).toEqual([1, 2])
+    expect(f.sent).toEqual([1])
     f.release()
     expect((await done).map(d => d[0])).toEqual([1, 2])
     expect(f.sent).toEqual([1, 2])
@@ -66,12 +90,15 @@ describe('sendTo', () => {
     const source = new Subject<Uint8Array>()
     const sub = source.pipe(sendTo(f.node, 'p', 's')).subscribe({ error: () => {} })
     source.next(Uint8Array.of(1))
-    await new Promise(resolve => setTimeout(resolve, 0))
+    await settle()
+    expect(f.started).toEqual([1])
+    expect(f.signals[0]?.aborted).toBe(false)
     sub.unsubscribe()
     expect(f.signals[0]?.aborted).toBe(true)
+    // A release after the abort finds the send already rejected: it never completes.
     f.release()
+    await settle()
     expect(f.sent).toEqual([])
-    await firstValueFrom(from([0]))
   })
 })
 
