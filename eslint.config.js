@@ -58,6 +58,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Forwarding an AbortSignal's reason or a caught error unchanged is right; only `any` is refused.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      // Stricter where it pays: a switch over a union (effects, states) must name every member or say `default`.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       // `_`-prefixed names mark deliberately unused parameters (interface shapes, callbacks).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }]
     }
