@@ -11,6 +11,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { withLocation } from './locate.js'
 import { createMessage } from '../flow.js'
 import type { FlowHandle } from '../flow.js'
 import type { IncomingMessage } from '../types.js'
@@ -723,11 +724,6 @@ function hex (bytes: Uint8Array): string {
   let out = ''
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
   return out
-}
-
-function withLocation (error: GlueberryError, peer: string, stream: string): GlueberryError {
-  if (error.peer !== undefined) return error
-  return new GlueberryError(error.code, error.message, { peer, stream, cause: error.cause, retriable: error.retriable })
 }
 
 async function sleep (ms: number, signal: AbortSignal): Promise<void> {
