@@ -31,8 +31,8 @@ import { ConnectionManager } from './connections/manager.js'
 import { withPeer } from './connections/connect-errors.js'
 import { StreamManager } from './streams/stream-manager.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
-import { TEST_HOOKS } from './testing/hooks.js'
-import type { TestHooks } from './testing/hooks.js'
+import { INTERNALS } from './internals.js'
+import type { NodeInternals } from './internals.js'
 import { AddressBook, createAddressBookStorage } from './peers/index.js'
 import type { PeerEntry } from './peers/index.js'
 import { backendFor, createIdentity, createPeerKeys } from './crypto/index.js'
@@ -501,24 +501,12 @@ class Node implements GlueberryNode {
     }
   }
 
-  /** See `tamperNextRecords` in glueberry/testing. */
-  [TEST_HOOKS] (): TestHooks {
+  /** The parts glueberry/testing's hooks act on (see lib/internals.ts). */
+  [INTERNALS] (): NodeInternals {
     return {
-      tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count),
-      breakSealer: (peer, stream) => this.streams.breakSealer(peer, stream),
-      suppressAcks: (on) => { this.streams.suppressAcks(on) },
-      forgeAck: (peer, stream, next, sealedFor) => this.streams.forgeAck(peer, stream, next, sealedFor),
-      outboxState: (peer, stream) => this.streams.outboxState(peer, stream),
-      abortConnection: (peer) => {
-        const connection = this.connectionFor(peer)
-        if (connection === undefined) return false
-        connection.abort(new Error('aborted by a test'))
-        return true
-      },
-      keyMaterial: (peer) => {
-        const keys = peer === undefined ? undefined : this.streams.peerKeys(peer)
-        return { identityX25519Private: this.identity.xPrivateKey, ...(keys === undefined ? {} : { peerKeys: keys }) }
-      }
+      streams: this.streams,
+      identityX25519Private: this.identity.xPrivateKey,
+      connectionFor: (peer) => this.connectionFor(peer)
     }
   }
 
