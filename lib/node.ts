@@ -303,14 +303,6 @@ class Node extends NodeBase implements GlueberryNode {
     else this.removed.add(peerId)
   }
 
-  getPeer (peerId: string): PeerEntry | undefined {
-    return this.book.get(peerId)
-  }
-
-  listPeers (): PeerEntry[] {
-    return this.book.list()
-  }
-
   async connect (peerId: string, options: AbortOptions = {}): Promise<void> {
     this.assertStarted()
     checkPeerId(peerId)

@@ -14,6 +14,7 @@ import { validatePreparedStreamName, validateSendStreamName } from '../streams/w
 import type { HealthStatus, NodeDump, NodeStatus, ReportSource } from '../observability/report.js'
 import { dumpOf, healthOf } from '../observability/report.js'
 import type { PeerRecords } from '../connections/peer-records.js'
+import type { PeerEntry } from '../peers/types.js'
 import type { NodeStats, PeerStats } from '../stats/tracker.js'
 import { ConnectionState } from '../types.js'
 import { CURRENT_VERSION } from '../version.js'
@@ -21,6 +22,8 @@ import type { ProtocolVersion } from '../version.js'
 
 /** What the shared queries read from the address book (the real one or the MockNode's). */
 export interface BookQueries {
+  get: (peerId: string) => PeerEntry | undefined
+  list: () => PeerEntry[]
   isBlacklisted: (peerId: string) => boolean
   acknowledgeCorruption: () => void
 }
@@ -57,6 +60,14 @@ export abstract class NodeBase {
 
   state (peerId: string): ConnectionState {
     return this.connections.state(peerId)
+  }
+
+  getPeer (peerId: string): PeerEntry | undefined {
+    return this.book.get(peerId)
+  }
+
+  listPeers (): PeerEntry[] {
+    return this.book.list()
   }
 
   /** Lets the address book overwrite a corrupt file (its original stays in the backup). */

@@ -358,14 +358,6 @@ export class MockNode extends NodeBase implements GlueberryNode {
     this.book.remove(peerId)
   }
 
-  getPeer (peerId: string): PeerEntry | undefined {
-    return this.book.get(peerId)
-  }
-
-  listPeers (): PeerEntry[] {
-    return this.book.list()
-  }
-
   async connect (peerId: string, options: AbortOptions = {}): Promise<void> {
     this.injected('connect', peerId)
     this.assertStarted()
