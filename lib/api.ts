@@ -12,72 +12,10 @@ import type { ProtocolVersion } from './version.js'
 import type { NodeStats, PeerStats } from './stats/tracker.js'
 import type { PeerEntry } from './peers/index.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
+import type { HealthCheck, HealthStatus, NodeDump, NodeStatus } from './observability/report.js'
 
 export type { DecryptionFailure }
-
-/** One check of {@link GlueberryNode.health}. */
-export interface HealthCheck {
-  /** What was checked, e.g. `'started'`, `'listening'`, `'addressBook'`. */
-  readonly name: string
-  /** Whether the check passed. */
-  readonly healthy: boolean
-  /** Why it failed (or a detail when it passed), for humans. */
-  readonly message?: string
-}
-
-/** The answer of {@link GlueberryNode.health}: for liveness and readiness probes. */
-export interface HealthStatus {
-  /** True when every check passed. */
-  readonly healthy: boolean
-  /** Each check, in a fixed order. */
-  readonly checks: readonly HealthCheck[]
-  /** When the status was taken, in ms since the epoch. */
-  readonly at: number
-}
-
-/** A JSON-serialisable view of the node. Never contains key material. */
-export interface NodeDump {
-  /** The node's peer id (`12D3KooW...`). */
-  readonly peerId: string
-  /** The node's Ed25519 public key, base64. */
-  readonly publicKey: string
-  /** The addresses the node listens on. */
-  readonly multiaddrs: readonly string[]
-  /** The wire protocol version, `major.minor.patch`. */
-  readonly version: string
-  /** The node's lifecycle status. */
-  readonly status: NodeStatus
-  /** Every peer the node knows: in the address book, connected or blacklisted. */
-  readonly peers: ReadonlyArray<{
-    /** The peer's id. */
-    readonly peerId: string
-    /** Its connection state. */
-    readonly state: ConnectionState
-    /** Direction of the current connection (true: we dialled); absent when not connected. */
-    readonly outbound?: boolean
-    /** Whether the peer is in the address book. */
-    readonly inAddressBook: boolean
-    /** Whether the peer is blacklisted. */
-    readonly blacklisted: boolean
-    /** The peer's streams and their queues (shape may change between versions: for humans). */
-    readonly streams?: unknown
-    /** The peer's statistics, when it has any. */
-    readonly stats?: PeerStats
-  }>
-  /** Node-wide statistics. */
-  readonly stats: NodeStats
-  /** The resolved configuration, without functions or key material. */
-  readonly config: Readonly<Record<string, unknown>>
-  /** When the dump was taken, in ms since the epoch. */
-  readonly at: number
-}
-
-/**
- * A node's lifecycle: `created` by createNode, `starting` and `started` by
- * `start()`, `stopping` and `stopped` by `stop()`. A stopped node cannot be
- * started again.
- */
-export type NodeStatus = 'created' | 'starting' | 'started' | 'stopping' | 'stopped'
+export type { HealthCheck, HealthStatus, NodeDump, NodeStatus }
 
 /** Options of {@link GlueberryNode.send}. `signal` turns the wait above the high watermark into a `BACKPRESSURE` error. */
 export interface SendOptions extends AbortOptions {

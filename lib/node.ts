@@ -11,18 +11,16 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ErrorCode, GlueberryError, abortError } from './errors.js'
 import type { UndeliveredReason } from './errors.js'
-import type { FailHandshakeOptions, GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions } from './api.js'
-import { dumpOf, healthOf } from './observability/report.js'
+import type { FailHandshakeOptions, GlueberryNode, SendOptions } from './api.js'
 import type { ReportSource } from './observability/report.js'
 import { resolveConfig } from './config.js'
 import type { NodeOptions, ResolvedConfig } from './config.js'
 import { withDeadline } from './deadline.js'
 import { ConnectionState, HANDSHAKE_STREAM } from './types.js'
 import type { AbortOptions, ConnectionEvent, IncomingMessage } from './types.js'
-import { CURRENT_VERSION } from './version.js'
-import type { ProtocolVersion } from './version.js'
+import { NodeBase, checkPeerId } from './node/base.js'
 import { StatsTracker } from './stats/tracker.js'
-import type { NodeStats, PeerStats } from './stats/tracker.js'
+import type { NodeStats } from './stats/tracker.js'
 import { createHost } from './host/libp2p.js'
 import { stopHost } from './host/stop-host.js'
 import { inboundAdmission } from './host/inbound-policy.js'
@@ -31,13 +29,13 @@ import { ConnectionManager } from './connections/manager.js'
 import { withPeer } from './connections/connect-errors.js'
 import { StreamManager } from './streams/stream-manager.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
-import { TEST_HOOKS } from './testing/hooks.js'
-import type { TestHooks } from './testing/hooks.js'
+import { INTERNALS } from './internals.js'
+import type { NodeInternals } from './internals.js'
 import { AddressBook, createAddressBookStorage } from './peers/index.js'
 import type { PeerEntry } from './peers/index.js'
 import { backendFor, createIdentity, createPeerKeys } from './crypto/index.js'
 import type { Identity } from './crypto/index.js'
-import { streamWire, validateSendStreamName, validatePreparedStreamName } from './streams/wire-adapter.js'
+import { streamWire } from './streams/wire-adapter.js'
 
 /** Stats snapshots are emitted at most this often. */
 const STATS_THROTTLE_MS = 250
@@ -77,15 +75,14 @@ export async function createNode (options: NodeOptions = {}): Promise<GlueberryN
   return new Node(config, identity, book, host, report.problems, refusals)
 }
 
-class Node implements GlueberryNode {
-  private statusValue: NodeStatus = 'created'
+class Node extends NodeBase implements GlueberryNode {
   private readonly messages = new Subject<IncomingMessage>()
   private readonly decryptionErrors = new Subject<DecryptionFailure>()
   private readonly errors = new Subject<GlueberryError>()
   private readonly statsChanged = new BehaviorSubject<number>(0)
   private readonly stopNotice = new Subject<void>()
-  private readonly stats = new StatsTracker()
-  private readonly connections: ConnectionManager
+  protected readonly stats = new StatsTracker()
+  protected readonly connections: ConnectionManager
   private readonly streams: StreamManager
   private readonly registered = new Set<string>()
   /** Open connection per peer id string, for connectionFor(): see there. */
@@ -97,7 +94,6 @@ class Node implements GlueberryNode {
   private readonly removed = new Set<string>()
 
   readonly peerId: string
-  readonly version: ProtocolVersion = CURRENT_VERSION
   readonly events$: Observable<ConnectionEvent>
   readonly messages$: Observable<IncomingMessage> = this.messages.asObservable()
   readonly decryptionErrors$: Observable<DecryptionFailure> = this.decryptionErrors.asObservable()
@@ -106,13 +102,14 @@ class Node implements GlueberryNode {
   readonly stats$: Observable<NodeStats>
 
   constructor (
-    private readonly config: ResolvedConfig,
+    protected readonly config: ResolvedConfig,
     private readonly identity: Identity,
-    private readonly book: AddressBook,
+    protected readonly book: AddressBook,
     private readonly host: Host,
     loadProblems: readonly GlueberryError[] = [],
     private readonly refusals = new Subject<GlueberryError>()
   ) {
+    super()
     this.peerId = identity.peerIdString
     this.backend = backendFor(config.crypto)
     const { logger, metrics } = config
@@ -219,24 +216,12 @@ class Node implements GlueberryNode {
     })
   }
 
-  get status (): NodeStatus {
-    return this.statusValue
-  }
-
   get publicKey (): Uint8Array {
     return this.identity.edPublicKey.slice()
   }
 
   get multiaddrs (): string[] {
     return this.host.getMultiaddrs().map(a => a.toString())
-  }
-
-  state$ (peerId: string): Observable<ConnectionState> {
-    return this.connections.state$(peerId)
-  }
-
-  state (peerId: string): ConnectionState {
-    return this.connections.state(peerId)
   }
 
   async start (): Promise<void> {
@@ -318,14 +303,6 @@ class Node implements GlueberryNode {
     else this.removed.add(peerId)
   }
 
-  getPeer (peerId: string): PeerEntry | undefined {
-    return this.book.get(peerId)
-  }
-
-  listPeers (): PeerEntry[] {
-    return this.book.list()
-  }
-
   async connect (peerId: string, options: AbortOptions = {}): Promise<void> {
     this.assertStarted()
     checkPeerId(peerId)
@@ -353,17 +330,8 @@ class Node implements GlueberryNode {
   }
 
   async send (peerId: string, stream: string, data: Uint8Array, options: SendOptions = {}): Promise<void> {
-    this.assertStarted()
     const { signal } = options
-    if (signal?.aborted === true) throw abortError(signal, 'send', { peer: peerId, stream })
-    validateSendStreamName(stream, this.config.maxStreamNameLength)
-    if (!(data instanceof Uint8Array)) {
-      throw new GlueberryError(ErrorCode.MalformedRecord, 'data must be a Uint8Array', { peer: peerId, stream })
-    }
-    if (data.byteLength > this.config.maxMessageSize) {
-      throw new GlueberryError(ErrorCode.MessageTooLarge,
-        `message of ${data.byteLength} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`, { peer: peerId, stream })
-    }
+    this.checkSend(peerId, stream, data, signal)
     try {
       await this.streams.send(peerId, stream, data, signal, options.awaitDelivery === true)
     } catch (err) {
@@ -377,13 +345,7 @@ class Node implements GlueberryNode {
   }
 
   async prepareStreams (peerId: string, publicKey: Uint8Array, streams: readonly string[], options: AbortOptions = {}): Promise<void> {
-    this.assertStarted()
-    if (options.signal?.aborted === true) throw abortError(options.signal, 'prepareStreams', { peer: peerId })
-    checkPeerId(peerId)
-    if (!Array.isArray(streams) || streams.length === 0) {
-      throw new GlueberryError(ErrorCode.InvalidStreamName, 'prepareStreams needs at least one stream name', { peer: peerId })
-    }
-    for (const name of streams) validatePreparedStreamName(name, this.config.maxStreamNameLength)
+    this.checkPrepare(peerId, streams, options.signal)
     // Checks the key belongs to the peer id (PublicKeyMismatch) and derives the static secret.
     const keys = createPeerKeys(this.backend, this.identity, peerId, publicKey)
     this.config.metrics.keyDerivation()
@@ -451,39 +413,12 @@ class Node implements GlueberryNode {
     }
   }
 
-  /** Lets the address book overwrite a corrupt file (its original stays in the backup). */
-  acknowledgeAddressBookCorruption (): void {
-    this.book.acknowledgeCorruption()
-  }
-
   async unblacklist (peerId: string): Promise<void> {
     this.assertUsable()
     await this.book.unblacklist(peerId)
   }
 
-  isBlacklisted (peerId: string): boolean {
-    return this.book.isBlacklisted(peerId)
-  }
-
-  isOutbound (peerId: string): boolean {
-    const outbound = this.connections.isOutbound(peerId)
-    if (outbound === undefined) throw new GlueberryError(ErrorCode.NotConnected, `peer ${peerId} is not connected`, { peer: peerId })
-    return outbound
-  }
-
-  peerStats (peerId: string): PeerStats | undefined {
-    return this.stats.snapshot(peerId)
-  }
-
-  health (): HealthStatus {
-    return healthOf(this.reportSource())
-  }
-
-  dumpState (): NodeDump {
-    return dumpOf(this.reportSource())
-  }
-
-  private reportSource (): ReportSource {
+  protected reportSource (): ReportSource {
     return {
       peerId: this.peerId,
       publicKey: this.identity.edPublicKey,
@@ -501,24 +436,12 @@ class Node implements GlueberryNode {
     }
   }
 
-  /** See `tamperNextRecords` in glueberry/testing. */
-  [TEST_HOOKS] (): TestHooks {
+  /** The parts glueberry/testing's hooks act on (see lib/internals.ts). */
+  [INTERNALS] (): NodeInternals {
     return {
-      tamperNextRecords: (peer, stream, count) => this.streams.tamperNextRecords(peer, stream, count),
-      breakSealer: (peer, stream) => this.streams.breakSealer(peer, stream),
-      suppressAcks: (on) => { this.streams.suppressAcks(on) },
-      forgeAck: (peer, stream, next, sealedFor) => this.streams.forgeAck(peer, stream, next, sealedFor),
-      outboxState: (peer, stream) => this.streams.outboxState(peer, stream),
-      abortConnection: (peer) => {
-        const connection = this.connectionFor(peer)
-        if (connection === undefined) return false
-        connection.abort(new Error('aborted by a test'))
-        return true
-      },
-      keyMaterial: (peer) => {
-        const keys = peer === undefined ? undefined : this.streams.peerKeys(peer)
-        return { identityX25519Private: this.identity.xPrivateKey, ...(keys === undefined ? {} : { peerKeys: keys }) }
-      }
+      streams: this.streams,
+      identityX25519Private: this.identity.xPrivateKey,
+      connectionFor: (peer) => this.connectionFor(peer)
     }
   }
 
@@ -552,12 +475,6 @@ class Node implements GlueberryNode {
   private dialable (peer: string): boolean {
     const entry = this.book.get(peer)
     return entry !== undefined && entry.multiaddrs.length > 0 && !this.book.isBlacklisted(peer)
-  }
-
-  private countEstablished (): number {
-    let n = 0
-    for (const peer of this.connections.peers()) if (this.connections.state(peer) === ConnectionState.Established) n++
-    return n
   }
 
   /**
@@ -602,22 +519,4 @@ class Node implements GlueberryNode {
     }
   }
 
-  private assertStarted (): void {
-    if (this.statusValue === 'started') return
-    if (this.statusValue === 'stopping' || this.statusValue === 'stopped') throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
-    throw new GlueberryError(ErrorCode.NodeNotStarted, 'node is not started: call start() first')
-  }
-
-  /** Address-book calls work before start (no auto-connect then), not after stop. */
-  private assertUsable (): void {
-    if (this.statusValue === 'stopping' || this.statusValue === 'stopped') throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
-  }
-}
-
-function checkPeerId (peerId: string): void {
-  try {
-    peerIdFromString(peerId)
-  } catch (err) {
-    throw new GlueberryError(ErrorCode.InvalidPeerId, `not a peer id: ${JSON.stringify(String(peerId)).slice(0, 80)}`, { cause: err })
-  }
 }

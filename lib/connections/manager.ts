@@ -15,7 +15,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Queue } from '@libp2p/utils'
 import { ErrorCode, GlueberryError } from '../errors.js'
-import { aborted, withPeer } from './connect-errors.js'
+import { aborted } from './connect-errors.js'
 import { ConnectionState } from '../types.js'
 import type { ConnectionEvent } from '../types.js'
 import type { Host } from '../host/libp2p.js'
@@ -25,9 +25,7 @@ import type { ReconnectPolicy } from './reconnect-policy.js'
 import { ConnectWaiters } from './peer-signals.js'
 import { LivenessMonitor } from './liveness.js'
 import type { LivenessOptions } from './liveness.js'
-import { PeerRecords } from './peer-records.js'
-import { reduce, toConnectionEvents } from './state-machine.js'
-import type { Effect, Input } from './state-machine.js'
+import { ConnectionDriver } from './driver.js'
 
 export interface ConnectionManagerOptions {
   host: Host
@@ -53,28 +51,23 @@ export interface ConnectionManagerOptions {
   onDisconnected?: (peer: string) => void
 }
 
-interface Timers {
-  handshake?: ReturnType<typeof setTimeout>
-  reconnect?: ReturnType<typeof setTimeout>
-  cooldown?: ReturnType<typeof setTimeout>
-}
-
-export class ConnectionManager extends PeerRecords {
-  private readonly timers = new Map<string, Timers>()
+export class ConnectionManager extends ConnectionDriver {
   private readonly connectWaiters = new ConnectWaiters()
   private readonly dials = new Map<string, AbortController>()
   private readonly dialQueue: Queue<Connection>
   private readonly connectedAt = new Map<string, number>()
   private readonly events = new Subject<ConnectionEvent>()
   private readonly liveness?: LivenessMonitor
-  private stopped = false
   private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => { this.connectionOpened(evt.detail) }
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => { this.peerDisconnected(evt.detail.toString()) }
 
   readonly events$: Observable<ConnectionEvent> = this.events.asObservable()
 
   constructor (private readonly options: ConnectionManagerOptions) {
-    super()
+    super({ ...options, random: options.random ?? Math.random, now: Date.now }, (fn, ms) => {
+      const timer = setTimeout(fn, ms)
+      return () => { clearTimeout(timer) }
+    })
     this.dialQueue = new Queue<Connection>({ concurrency: options.maxConcurrentDials })
     if (options.liveness !== false) {
       this.liveness = new LivenessMonitor({
@@ -146,7 +139,7 @@ export class ConnectionManager extends PeerRecords {
     this.liveness?.stop()
     this.options.host.removeEventListener('connection:open', this.onConnectionOpen)
     this.options.host.removeEventListener('peer:disconnect', this.onPeerDisconnect)
-    for (const peer of this.timers.keys()) this.clearTimers(peer)
+    this.clearTimers()
     for (const dial of this.dials.values()) dial.abort()
     this.dials.clear()
     this.dialQueue.abort()
@@ -156,27 +149,7 @@ export class ConnectionManager extends PeerRecords {
     this.states.complete()
   }
 
-  /** Runs one input through the reducer and applies the outcome. Throws the rejection, if any. */
-  dispatch (peer: string, input: Input): void {
-    if (this.stopped) throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped', { peer })
-    const result = reduce(this.records.get(peer), input, {
-      reconnectable: this.options.isReconnectable(peer),
-      blacklisted: this.options.isBlacklisted(peer),
-      stopped: this.stopped,
-      peer,
-      policy: this.options.policy,
-      random: (this.options.random ?? Math.random)(),
-      cooldownMs: this.options.cooldown,
-      handshakeTimeoutMs: this.options.handshakeTimeout
-    })
-    if (!result.accepted) throw withPeer(result.error, peer)
-    this.records.set(peer, result.record)
-    const now = Date.now()
-    for (const event of toConnectionEvents(peer, result, now)) this.commit(event)
-    for (const effect of result.effects) this.run(peer, effect)
-  }
-
-  private commit (event: ConnectionEvent): void {
+  protected commit (event: ConnectionEvent): void {
     const { peerId, state, previous } = event
     this.states.next(peerId, state)
     this.options.metrics.eventEmitted(state)
@@ -196,70 +169,22 @@ export class ConnectionManager extends PeerRecords {
     this.events.next(event)
   }
 
-  private run (peer: string, effect: Effect): void {
-    const timers = this.timersOf(peer)
-    switch (effect.type) {
-      case 'dial':
-        this.dial(peer, effect.generation)
-        break
-      case 'cancelDial':
-        this.dials.get(peer)?.abort()
-        break
-      case 'armHandshakeTimer': {
-        const { generation } = effect
-        clearTimeout(timers.handshake)
-        timers.handshake = setTimeout(() => { this.fire(peer, { type: 'handshakeTimedOut', generation }) }, effect.ms)
-        break
-      }
-      case 'cancelHandshakeTimer':
-        clearTimeout(timers.handshake)
-        timers.handshake = undefined
-        break
-      case 'scheduleReconnect': {
-        const { generation } = effect
-        clearTimeout(timers.reconnect)
-        timers.reconnect = setTimeout(() => { this.fire(peer, { type: 'reconnectTimerFired', generation }) }, effect.ms)
-        break
-      }
-      case 'cancelReconnect':
-        clearTimeout(timers.reconnect)
-        timers.reconnect = undefined
-        break
-      case 'scheduleCooldownEnd': {
-        const { generation } = effect
-        clearTimeout(timers.cooldown)
-        timers.cooldown = setTimeout(() => { this.fire(peer, { type: 'cooldownEnded', generation }) }, effect.ms)
-        break
-      }
-      case 'cancelCooldownEnd':
-        clearTimeout(timers.cooldown)
-        timers.cooldown = undefined
-        break
-      case 'closeConnection':
-        this.dials.get(peer)?.abort()
-        this.options.host.hangUp(peerIdFromString(peer)).catch((err: unknown) => {
-          this.options.logger.debug('hang up failed', { peer_id: peer, error: String(err) })
-        })
-        break
-      case 'releasePeerResources':
-        this.options.releasePeer(peer, new GlueberryError(ErrorCode.StreamClosed, `session with ${peer} ended`, { peer }))
-        break
-      default:
-        break
-    }
+  protected cancelDial (peer: string): void {
+    this.dials.get(peer)?.abort()
   }
 
-  /** Timer and libp2p callbacks: a rejection here is a stale input, never an exception. */
-  private fire (peer: string, input: Input): void {
-    if (this.stopped) return
-    try {
-      this.dispatch(peer, input)
-    } catch (err) {
-      this.options.logger.debug('input ignored', { peer_id: peer, input: input.type, error: String(err) })
-    }
+  protected closeConnection (peer: string): void {
+    this.dials.get(peer)?.abort()
+    this.options.host.hangUp(peerIdFromString(peer)).catch((err: unknown) => {
+      this.options.logger.debug('hang up failed', { peer_id: peer, error: String(err) })
+    })
   }
 
-  private dial (peer: string, generation: number): void {
+  protected releasePeer (peer: string): void {
+    this.options.releasePeer(peer, new GlueberryError(ErrorCode.StreamClosed, `session with ${peer} ended`, { peer }))
+  }
+
+  protected dial (peer: string, generation: number): void {
     const controller = new AbortController()
     this.dials.get(peer)?.abort()
     this.dials.set(peer, controller)
@@ -342,23 +267,5 @@ export class ConnectionManager extends PeerRecords {
   private peerDisconnected (peer: string): void {
     if (!this.records.has(peer)) return
     this.fire(peer, { type: 'connectionLost' })
-  }
-
-  private timersOf (peer: string): Timers {
-    let timers = this.timers.get(peer)
-    if (timers === undefined) {
-      timers = {}
-      this.timers.set(peer, timers)
-    }
-    return timers
-  }
-
-  private clearTimers (peer: string): void {
-    const timers = this.timers.get(peer)
-    if (timers === undefined) return
-    clearTimeout(timers.handshake)
-    clearTimeout(timers.reconnect)
-    clearTimeout(timers.cooldown)
-    this.timers.delete(peer)
   }
 }

@@ -3,14 +3,90 @@
  * MockNode from a small read-only view of their parts. Nothing here sees key
  * material: the view has no access to it.
  *
+ * The health and dump shapes are defined here, below the facade (api.ts
+ * re-exports them), so observability never imports the facade.
+ *
  * @module
  */
-import type { HealthCheck, HealthStatus, NodeDump, NodeStatus } from '../api.js'
-import type { ResolvedConfig } from '../config.js'
 import type { ConnectionState } from '../types.js'
 import type { NodeStats, PeerStats } from '../stats/tracker.js'
 import type { ProtocolVersion } from '../version.js'
 import { formatVersion } from '../version.js'
+
+/** One check of `health()`. */
+export interface HealthCheck {
+  /** What was checked, e.g. `'started'`, `'listening'`, `'addressBook'`. */
+  readonly name: string
+  /** Whether the check passed. */
+  readonly healthy: boolean
+  /** Why it failed (or a detail when it passed), for humans. */
+  readonly message?: string
+}
+
+/** The answer of `health()`: for liveness and readiness probes. */
+export interface HealthStatus {
+  /** True when every check passed. */
+  readonly healthy: boolean
+  /** Each check, in a fixed order. */
+  readonly checks: readonly HealthCheck[]
+  /** When the status was taken, in ms since the epoch. */
+  readonly at: number
+}
+
+/** A JSON-serialisable view of the node. Never contains key material. */
+export interface NodeDump {
+  /** The node's peer id (`12D3KooW...`). */
+  readonly peerId: string
+  /** The node's Ed25519 public key, base64. */
+  readonly publicKey: string
+  /** The addresses the node listens on. */
+  readonly multiaddrs: readonly string[]
+  /** The wire protocol version, `major.minor.patch`. */
+  readonly version: string
+  /** The node's lifecycle status. */
+  readonly status: NodeStatus
+  /** Every peer the node knows: in the address book, connected or blacklisted. */
+  readonly peers: ReadonlyArray<{
+    /** The peer's id. */
+    readonly peerId: string
+    /** Its connection state. */
+    readonly state: ConnectionState
+    /** Direction of the current connection (true: we dialled); absent when not connected. */
+    readonly outbound?: boolean
+    /** Whether the peer is in the address book. */
+    readonly inAddressBook: boolean
+    /** Whether the peer is blacklisted. */
+    readonly blacklisted: boolean
+    /** The peer's streams and their queues (shape may change between versions: for humans). */
+    readonly streams?: unknown
+    /** The peer's statistics, when it has any. */
+    readonly stats?: PeerStats
+  }>
+  /** Node-wide statistics. */
+  readonly stats: NodeStats
+  /** The resolved configuration, without functions or key material. */
+  readonly config: Readonly<Record<string, unknown>>
+  /** When the dump was taken, in ms since the epoch. */
+  readonly at: number
+}
+
+/**
+ * A node's lifecycle: `created` by createNode, `starting` and `started` by
+ * `start()`, `stopping` and `stopped` by `stop()`. A stopped node cannot be
+ * started again.
+ */
+export type NodeStatus = 'created' | 'starting' | 'started' | 'stopping' | 'stopped'
+
+/** The configuration fields a dump shows: no functions, no key material. */
+export interface DumpedConfig {
+  handshakeTimeout: number
+  cooldown: number
+  reconnect: unknown
+  maxMessageSize: number
+  flow: unknown
+  decryptionErrorPolicy: unknown
+  crypto: unknown
+}
 
 export interface ReportSource {
   peerId: string
@@ -18,7 +94,7 @@ export interface ReportSource {
   multiaddrs: readonly string[]
   version: ProtocolVersion
   status: NodeStatus
-  config: ResolvedConfig
+  config: DumpedConfig
   now: number
   /** Peers with an open (or simulated) libp2p connection. */
   openConnections: number

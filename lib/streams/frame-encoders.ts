@@ -94,21 +94,13 @@ export class RecordFrameEncoder implements FrameEncoder {
   private used = 0
   private count = 0
   private bytes = 0
-  /** Test hook: records still to corrupt after sealing (see glueberry/testing). */
-  private tamper = 0
 
-  constructor (private readonly sealer: RecordSealer, private readonly target: number) {
+  /**
+   * @param sealer Read at every seal, so glueberry/testing can swap in a
+   *   decorator (tampering, a broken sealer) without a test branch here.
+   */
+  constructor (public sealer: RecordSealer, private readonly target: number) {
     this.body = new Uint8Array(Math.min(target, MIN_BODY_CAPACITY))
-  }
-
-  /** Flips one tag bit in each of the next `count` records: simulates tampering on the wire. */
-  tamperNext (count: number): void {
-    this.tamper += count
-  }
-
-  /** Test hook: destroys the sealer, so the next seal fails as after key release. */
-  breakSealer (): void {
-    this.sealer.destroy()
   }
 
   get pending (): number {
@@ -172,10 +164,6 @@ export class RecordFrameEncoder implements FrameEncoder {
 
   private seal (body: Uint8Array): void {
     const { ciphertext, tag } = this.sealer.seal(body)
-    if (this.tamper > 0) {
-      this.tamper--
-      tag[0] ^= 0x01
-    }
     this.sealed.push(prefix(ciphertext.byteLength + tag.byteLength), ciphertext, tag)
     this.records++
   }

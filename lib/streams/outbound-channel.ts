@@ -17,6 +17,7 @@
 import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { withLocation } from './locate.js'
 import type { FrameEncoder } from './frame-encoders.js'
 import type { FrameReader } from './frame-reader.js'
 import type { RecordOpener, StreamPosition } from './ports.js'
@@ -293,9 +294,4 @@ export class OutboundChannel {
     this.reader?.detach()
     this.options.source.closed(this, error)
   }
-}
-
-function withLocation (error: GlueberryError, peer: string, stream: string): GlueberryError {
-  if (error.peer !== undefined) return error
-  return new GlueberryError(error.code, error.message, { peer, stream, cause: error.cause, retriable: error.retriable })
 }

@@ -11,11 +11,13 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
+import { withLocation } from './locate.js'
 import { createMessage } from '../flow.js'
 import type { FlowHandle } from '../flow.js'
 import type { IncomingMessage } from '../types.js'
 import { HANDSHAKE_STREAM } from '../types.js'
 import { PlainFrameEncoder, RecordFrameEncoder } from './frame-encoders.js'
+import type { FrameEncoder } from './frame-encoders.js'
 import { FrameReader } from './frame-reader.js'
 import type { Deframer } from './frame-reader.js'
 import { withDeadline } from '../deadline.js'
@@ -344,23 +346,9 @@ export class StreamManager {
     return this.peers.get(peer)?.keys
   }
 
-  /**
-   * Test hook: corrupts the next `count` records sent on (peer, name). The
-   * stream must be open (send one message first). Returns false otherwise.
-   */
-  tamperNextRecords (peer: string, name: string, count: number): boolean {
-    const encoder = this.peers.get(peer)?.outboxes.get(name)?.currentChannel?.frameEncoder
-    if (!(encoder instanceof RecordFrameEncoder)) return false
-    encoder.tamperNext(count)
-    return true
-  }
-
-  /** Test hook: makes the next record sealed on (peer, name) fail (keys destroyed). */
-  breakSealer (peer: string, name: string): boolean {
-    const encoder = this.peers.get(peer)?.outboxes.get(name)?.currentChannel?.frameEncoder
-    if (!(encoder instanceof RecordFrameEncoder)) return false
-    encoder.breakSealer()
-    return true
+  /** The frame encoder of the open outbound stream (peer, name), if any: for dumps and glueberry/testing. */
+  encoderOf (peer: string, name: string): FrameEncoder | undefined {
+    return this.peers.get(peer)?.outboxes.get(name)?.currentChannel?.frameEncoder
   }
 
   /** Test hook: stops (or restarts) every acknowledgement this node sends. */
@@ -723,11 +711,6 @@ function hex (bytes: Uint8Array): string {
   let out = ''
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
   return out
-}
-
-function withLocation (error: GlueberryError, peer: string, stream: string): GlueberryError {
-  if (error.peer !== undefined) return error
-  return new GlueberryError(error.code, error.message, { peer, stream, cause: error.cause, retriable: error.retriable })
 }
 
 async function sleep (ms: number, signal: AbortSignal): Promise<void> {

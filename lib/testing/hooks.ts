@@ -1,35 +1,27 @@
 /**
  * Fault injection for tests of the real node. Not part of the node's public
- * interface: reached through a symbol so that application code cannot call
- * it by accident, and exported only from glueberry/testing.
+ * interface: the node lends its parts through a symbol (lib/internals.ts)
+ * that application code does not see, and these functions wrap or query
+ * them at call time (a tampering sealer decorator, say), so production code
+ * carries no test branch. Exported only from glueberry/testing.
  *
  * @module
  */
 import type { GlueberryNode } from '../api.js'
+import { internalsOf } from '../internals.js'
+import type { NodeInternals } from '../internals.js'
+import { RecordFrameEncoder } from '../streams/frame-encoders.js'
+import type { RecordSealer } from '../streams/frame-encoders.js'
 
-export const TEST_HOOKS: unique symbol = Symbol.for('glueberry.testHooks')
-
-export interface TestHooks {
-  tamperNextRecords (peer: string, stream: string, count: number): boolean
-  breakSealer (peer: string, stream: string): boolean
-  /** The live secrets, so a test can check they are zeroed: never use outside tests. */
-  keyMaterial (peer?: string): {
-    /** The node's X25519 private key buffer (all zero once the node stopped). */
-    identityX25519Private: Uint8Array
-    /** The key object of `peer`, when it is prepared. */
-    peerKeys?: {
-      /** True once its secrets were zeroed. */
-      readonly destroyed: boolean
-    }
+/** The live secrets, so a test can check they are zeroed: never use outside tests. */
+export interface KeyMaterial {
+  /** The node's X25519 private key buffer (all zero once the node stopped). */
+  identityX25519Private: Uint8Array
+  /** The key object of `peer`, when it is prepared. */
+  peerKeys?: {
+    /** True once its secrets were zeroed. */
+    readonly destroyed: boolean
   }
-  /** Stops (true) or resumes this node acknowledging what it receives. */
-  suppressAcks (on: boolean): void
-  /** Sends a forged ack on the stream `peer` opened to us (sealed for another stream with `sealedFor`). */
-  forgeAck (peer: string, stream: string, next: number, sealedFor?: string): boolean
-  /** Where the outbox of (peer, stream) stands. */
-  outboxState (peer: string, stream: string): OutboxState | undefined
-  /** Aborts every connection to `peer`, as a dead link would end it. */
-  abortConnection (peer: string): boolean
 }
 
 /** Where the outbox of one (peer, stream) stands. */
@@ -44,10 +36,31 @@ export interface OutboxState {
   blocked: boolean
 }
 
-function hooks (node: GlueberryNode): TestHooks {
-  const get = (node as unknown as { [TEST_HOOKS]?: () => TestHooks })[TEST_HOOKS]
-  if (typeof get !== 'function') throw new TypeError('not a glueberry node created by createNode()')
-  return get.call(node)
+function internals (node: GlueberryNode): NodeInternals {
+  const parts = internalsOf(node)
+  if (parts === undefined) throw new TypeError('not a glueberry node created by createNode()')
+  return parts
+}
+
+function recordEncoder (node: GlueberryNode, peer: string, stream: string): RecordFrameEncoder | undefined {
+  const encoder = internals(node).streams.encoderOf(peer, stream)
+  return encoder instanceof RecordFrameEncoder ? encoder : undefined
+}
+
+/** A sealer that flips one tag bit in each of its next `count` records, as an attacker on the wire would. */
+function tampering (inner: RecordSealer, count: number): RecordSealer {
+  let left = count
+  return {
+    seal (body) {
+      const record = inner.seal(body)
+      if (left > 0) {
+        left--
+        record.tag[0] ^= 0x01
+      }
+      return record
+    },
+    destroy () { inner.destroy() }
+  }
 }
 
 /**
@@ -56,7 +69,10 @@ function hooks (node: GlueberryNode): TestHooks {
  * already be open (send one message first); returns false when it is not.
  */
 export function tamperNextRecords (node: GlueberryNode, peer: string, stream: string, count = 1): boolean {
-  return hooks(node).tamperNextRecords(peer, stream, count)
+  const encoder = recordEncoder(node, peer, stream)
+  if (encoder === undefined) return false
+  encoder.sealer = tampering(encoder.sealer, count)
+  return true
 }
 
 /**
@@ -64,8 +80,10 @@ export function tamperNextRecords (node: GlueberryNode, peer: string, stream: st
  * buffer itself and the live key object of one prepared peer, so a test can
  * check that stop() and disconnects really zero and destroy them.
  */
-export function keyMaterial (node: GlueberryNode, peer?: string): ReturnType<TestHooks['keyMaterial']> {
-  return hooks(node).keyMaterial(peer)
+export function keyMaterial (node: GlueberryNode, peer?: string): KeyMaterial {
+  const parts = internals(node)
+  const keys = peer === undefined ? undefined : parts.streams.peerKeys(peer)
+  return { identityX25519Private: parts.identityX25519Private, ...(keys === undefined ? {} : { peerKeys: keys }) }
 }
 
 /**
@@ -75,7 +93,10 @@ export function keyMaterial (node: GlueberryNode, peer?: string): ReturnType<Tes
  * encryption-error metric moves. Returns false when the stream is not open.
  */
 export function breakSealer (node: GlueberryNode, peer: string, stream: string): boolean {
-  return hooks(node).breakSealer(peer, stream)
+  const encoder = recordEncoder(node, peer, stream)
+  if (encoder === undefined) return false
+  encoder.sealer.destroy()
+  return true
 }
 
 /**
@@ -84,7 +105,7 @@ export function breakSealer (node: GlueberryNode, peer: string, stream: string):
  * high watermark and stay there.
  */
 export function suppressAcks (node: GlueberryNode, on = true): void {
-  hooks(node).suppressAcks(on)
+  internals(node).streams.suppressAcks(on)
 }
 
 /**
@@ -95,12 +116,12 @@ export function suppressAcks (node: GlueberryNode, on = true): void {
  * there is no such stream.
  */
 export function forgeAck (node: GlueberryNode, peer: string, stream: string, next: number, sealedFor?: string): boolean {
-  return hooks(node).forgeAck(peer, stream, next, sealedFor)
+  return internals(node).streams.forgeAck(peer, stream, next, sealedFor)
 }
 
 /** Where the node's outbox for (peer, stream) stands; undefined before the first send. */
 export function outboxState (node: GlueberryNode, peer: string, stream: string): OutboxState | undefined {
-  return hooks(node).outboxState(peer, stream)
+  return internals(node).streams.outboxState(peer, stream)
 }
 
 /**
@@ -109,5 +130,8 @@ export function outboxState (node: GlueberryNode, peer: string, stream: string):
  * when there is no connection.
  */
 export function abortConnection (node: GlueberryNode, peer: string): boolean {
-  return hooks(node).abortConnection(peer)
+  const connection = internals(node).connectionFor(peer)
+  if (connection === undefined) return false
+  connection.abort(new Error('aborted by a test'))
+  return true
 }

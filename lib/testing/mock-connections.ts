@@ -14,18 +14,18 @@
  * @module
  */
 import { Subject } from 'rxjs'
-import type { Observable, SchedulerLike, Subscription } from 'rxjs'
+import type { Observable, SchedulerLike } from 'rxjs'
 import { ErrorCode, GlueberryError } from '../errors.js'
-import { aborted, withPeer } from '../connections/connect-errors.js'
+import { aborted } from '../connections/connect-errors.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import { ConnectionState } from '../types.js'
 import type { ConnectionEvent } from '../types.js'
 import type { ReconnectPolicy } from '../connections/reconnect-policy.js'
-import { initialRecord, reduce, toConnectionEvents } from '../connections/state-machine.js'
+import { initialRecord } from '../connections/state-machine.js'
 import { ConnectWaiters } from '../connections/peer-signals.js'
-import { PeerRecords } from '../connections/peer-records.js'
-import type { Effect, Input, PeerRecord } from '../connections/state-machine.js'
+import { ConnectionDriver } from '../connections/driver.js'
+import type { PeerRecord } from '../connections/state-machine.js'
 
 /** What the simulated connections need from the node around them. */
 export interface SimulatedConnectionsOptions {
@@ -49,18 +49,15 @@ export interface SimulatedConnectionsOptions {
   onCommit: (event: ConnectionEvent, handshakeSeconds?: number) => void
 }
 
-type TimerKind = 'dial' | 'handshake' | 'reconnect' | 'cooldown'
-
 function hasConnection (state: ConnectionState): boolean {
   return state === ConnectionState.Connected || state === ConnectionState.Established
 }
 
 /** Runs the connection reducer for every peer, on a scheduler. */
-export class SimulatedConnections extends PeerRecords {
+export class SimulatedConnections extends ConnectionDriver {
   /** Committed transitions, in commit order. Completes on {@link stop}. */
   readonly events$: Observable<ConnectionEvent>
   private readonly events = new Subject<ConnectionEvent>()
-  private readonly timers = new Map<string, Map<TimerKind, Subscription>>()
   /** The generation of the dial in flight, per peer: the one a caller's abort cancels. */
   private readonly dialing = new Map<string, number>()
   private readonly waiters = new ConnectWaiters()
@@ -68,10 +65,12 @@ export class SimulatedConnections extends PeerRecords {
   /** Work that must wait until the current input is fully applied (instant dial answers). */
   private readonly queue: Array<() => void> = []
   private draining = false
-  private stopped = false
 
   constructor (private readonly options: SimulatedConnectionsOptions) {
-    super()
+    super(options, (fn, ms) => {
+      const action = options.scheduler.schedule(fn, ms)
+      return () => { action.unsubscribe() }
+    })
     this.events$ = this.events.asObservable()
   }
 
@@ -97,26 +96,6 @@ export class SimulatedConnections extends PeerRecords {
   /** Auto-connect of a peer just added: quiet unless it is Disconnected. */
   autoConnect (peer: string): void {
     if (this.state(peer) === ConnectionState.Disconnected) this.dispatch(peer, { type: 'connect' })
-  }
-
-  /** Applies one input; throws the reducer's rejection. */
-  dispatch (peer: string, input: Input): void {
-    if (this.stopped) throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped', { peer })
-    const result = reduce(this.records.get(peer), input, {
-      reconnectable: this.options.isReconnectable(peer),
-      blacklisted: this.options.isBlacklisted(peer),
-      stopped: this.stopped,
-      peer,
-      policy: this.options.policy,
-      random: this.options.random(),
-      cooldownMs: this.options.cooldown,
-      handshakeTimeoutMs: this.options.handshakeTimeout
-    })
-    if (!result.accepted) throw withPeer(result.error, peer)
-    this.records.set(peer, result.record)
-    for (const event of toConnectionEvents(peer, result, this.options.now())) this.commit(event)
-    for (const effect of result.effects) this.run(peer, effect)
-    this.drain()
   }
 
   /**
@@ -151,7 +130,7 @@ export class SimulatedConnections extends PeerRecords {
       if (this.state(peer) !== ConnectionState.Disconnected) this.fire(peer, { type: 'stop' })
     }
     this.stopped = true
-    for (const peer of [...this.timers.keys()]) this.clearTimers(peer)
+    this.clearTimers()
     this.queue.length = 0
     const stopped = new GlueberryError(ErrorCode.NodeStopped, 'node stopped')
     this.waiters.rejectAll(stopped)
@@ -159,7 +138,7 @@ export class SimulatedConnections extends PeerRecords {
     this.states.complete()
   }
 
-  private commit (event: ConnectionEvent): void {
+  protected commit (event: ConnectionEvent): void {
     const { peerId, state, previous } = event
     this.states.next(peerId, state)
     const { metrics } = this.options
@@ -181,49 +160,24 @@ export class SimulatedConnections extends PeerRecords {
     this.events.next(event)
   }
 
-  private run (peer: string, effect: Effect): void {
-    switch (effect.type) {
-      case 'dial':
-        this.dial(peer, effect.generation)
-        break
-      case 'armHandshakeTimer': {
-        const { generation } = effect
-        this.arm(peer, 'handshake', effect.ms, { type: 'handshakeTimedOut', generation })
-        break
-      }
-      case 'scheduleReconnect': {
-        const { generation } = effect
-        this.arm(peer, 'reconnect', effect.ms, { type: 'reconnectTimerFired', generation })
-        break
-      }
-      case 'scheduleCooldownEnd': {
-        const { generation } = effect
-        this.arm(peer, 'cooldown', effect.ms, { type: 'cooldownEnded', generation })
-        break
-      }
-      case 'cancelDial':
-        this.cancel(peer, 'dial')
-        this.dialing.delete(peer)
-        break
-      case 'cancelHandshakeTimer':
-        this.cancel(peer, 'handshake')
-        break
-      case 'cancelReconnect':
-        this.cancel(peer, 'reconnect')
-        break
-      case 'cancelCooldownEnd':
-        this.cancel(peer, 'cooldown')
-        break
-      case 'releasePeerResources':
-        this.options.releasePeer(peer)
-        break
-      case 'closeConnection':
-        // Nothing to close: the connection metric follows the state (see commit).
-        break
-    }
+  protected cancelDial (peer: string): void {
+    this.cancelTimer(peer, 'dial')
+    this.dialing.delete(peer)
   }
 
-  private dial (peer: string, generation: number): void {
+  protected closeConnection (): void {
+    // Nothing to close: the connection metric follows the state (see commit).
+  }
+
+  protected releasePeer (peer: string): void {
+    this.options.releasePeer(peer)
+  }
+
+  protected override settled (): void {
+    this.drain()
+  }
+
+  protected dial (peer: string, generation: number): void {
     this.dialing.set(peer, generation)
     const answer = (): void => {
       if (this.dialing.get(peer) !== generation) return
@@ -238,11 +192,7 @@ export class SimulatedConnections extends PeerRecords {
       this.queue.push(answer)
       return
     }
-    this.timersOf(peer).get('dial')?.unsubscribe()
-    this.timersOf(peer).set('dial', this.options.scheduler.schedule(() => {
-      this.timersOf(peer).delete('dial')
-      answer()
-    }, this.options.dialDelay))
+    this.arm(peer, 'dial', this.options.dialDelay, answer)
   }
 
   /** The caller of `connect` aborted: the dial in flight ends as aborted (never followed by reconnection). */
@@ -250,34 +200,9 @@ export class SimulatedConnections extends PeerRecords {
     const generation = this.dialing.get(peer)
     if (generation === undefined) return
     this.dialing.delete(peer)
-    this.cancel(peer, 'dial')
+    this.cancelTimer(peer, 'dial')
     this.options.metrics.connectionAttempt('aborted')
     this.fire(peer, { type: 'dialFailed', generation, error: aborted(peer, signal), aborted: true })
-  }
-
-  private arm (peer: string, kind: TimerKind, ms: number, input: Input): void {
-    const timers = this.timersOf(peer)
-    timers.get(kind)?.unsubscribe()
-    timers.set(kind, this.options.scheduler.schedule(() => {
-      timers.delete(kind)
-      this.fire(peer, input)
-    }, ms))
-  }
-
-  private cancel (peer: string, kind: TimerKind): void {
-    const timers = this.timers.get(peer)
-    timers?.get(kind)?.unsubscribe()
-    timers?.delete(kind)
-  }
-
-  /** Timer and dial answers: a rejection here is a stale input, never an exception. */
-  private fire (peer: string, input: Input): void {
-    if (this.stopped) return
-    try {
-      this.dispatch(peer, input)
-    } catch (err) {
-      this.options.logger.debug('input ignored', { peer_id: peer, input: input.type, error: String(err) })
-    }
   }
 
   private drain (): void {
@@ -290,20 +215,9 @@ export class SimulatedConnections extends PeerRecords {
     }
   }
 
-  private timersOf (peer: string): Map<TimerKind, Subscription> {
-    let timers = this.timers.get(peer)
-    if (timers === undefined) {
-      timers = new Map()
-      this.timers.set(peer, timers)
-    }
-    return timers
-  }
-
-  private clearTimers (peer: string): void {
-    const timers = this.timers.get(peer)
-    if (timers === undefined) return
-    for (const timer of timers.values()) timer.unsubscribe()
-    this.timers.delete(peer)
-    this.dialing.delete(peer)
+  protected override clearTimers (peer?: string): void {
+    super.clearTimers(peer)
+    if (peer === undefined) this.dialing.clear()
+    else this.dialing.delete(peer)
   }
 }

@@ -33,9 +33,7 @@
  */
 import { BehaviorSubject, Subject, asyncScheduler, defer, from, map, merge, throttle, timer } from 'rxjs'
 import type { Observable, SchedulerLike } from 'rxjs'
-import { peerIdFromString } from '@libp2p/peer-id'
-import type { GlueberryNode, HealthStatus, NodeDump, NodeStatus, SendOptions, DecryptionFailure, FailHandshakeOptions } from '../api.js'
-import { dumpOf, healthOf } from '../observability/report.js'
+import type { GlueberryNode, SendOptions, DecryptionFailure, FailHandshakeOptions } from '../api.js'
 import type { ReportSource } from '../observability/report.js'
 import { resolveConfig } from '../config.js'
 import type { NodeOptions, ResolvedConfig } from '../config.js'
@@ -44,10 +42,9 @@ import { createMessage } from '../flow.js'
 import type { FlowHandle } from '../flow.js'
 import { ConnectionState, HANDSHAKE_STREAM } from '../types.js'
 import type { AbortOptions, ConnectionEvent, IncomingMessage } from '../types.js'
-import { CURRENT_VERSION } from '../version.js'
-import type { ProtocolVersion } from '../version.js'
+import { NodeBase, checkPeerId } from '../node/base.js'
 import { StatsTracker } from '../stats/tracker.js'
-import type { NodeStats, PeerStats } from '../stats/tracker.js'
+import type { NodeStats } from '../stats/tracker.js'
 import type { PeerEntry } from '../peers/index.js'
 import { assertPublicKeyMatchesPeerId, x25519PublicFromEd25519 } from '../crypto/keys.js'
 import { validatePreparedStreamName, validateSendStreamName } from '../streams/wire-adapter.js'
@@ -181,14 +178,6 @@ interface Source {
   decryptionFailures: number
 }
 
-function checkPeerId (peerId: string): void {
-  try {
-    peerIdFromString(peerId)
-  } catch (err) {
-    throw new GlueberryError(ErrorCode.InvalidPeerId, `not a peer id: ${JSON.stringify(String(peerId)).slice(0, 80)}`, { cause: err })
-  }
-}
-
 
 /**
  * A GlueberryNode without a network, for tests of applications.
@@ -208,9 +197,8 @@ function checkPeerId (peerId: string): void {
  * await node.stop()
  * ```
  */
-export class MockNode implements GlueberryNode {
+export class MockNode extends NodeBase implements GlueberryNode {
   readonly peerId: string
-  readonly version: ProtocolVersion = CURRENT_VERSION
   readonly events$: Observable<ConnectionEvent>
   readonly messages$: Observable<IncomingMessage>
   readonly stats$: Observable<NodeStats>
@@ -220,15 +208,14 @@ export class MockNode implements GlueberryNode {
   /** Hot: every message the application sent, when it sent it. Completes on stop. */
   readonly sent$: Observable<SentMessage>
 
-  private statusValue: NodeStatus = 'created'
-  private readonly config: ResolvedConfig
+  protected readonly config: ResolvedConfig
   private readonly identity: MockIdentity
   private readonly listenAddrs: readonly string[]
   private readonly now: () => number
   private readonly autoConnect: boolean
-  private readonly book: MockAddressBook
-  private readonly connections: SimulatedConnections
-  private readonly stats: StatsTracker
+  protected readonly book: MockAddressBook
+  protected readonly connections: SimulatedConnections
+  protected readonly stats: StatsTracker
   private readonly messages = new Subject<IncomingMessage>()
   private readonly decryptionErrors = new Subject<DecryptionFailure>()
   private readonly errors = new Subject<GlueberryError>()
@@ -271,6 +258,7 @@ export class MockNode implements GlueberryNode {
    * `InvalidKey` for a seed that is not 32 bytes.
    */
   constructor (options: MockNodeOptions = {}) {
+    super()
     const { seed, multiaddrs, scheduler = asyncScheduler, now, autoConnect = true, dialDelay = 0, random = Math.random, ...nodeOptions } = options
     this.config = resolveConfig(nodeOptions)
     if (typeof dialDelay !== 'number' || !Number.isFinite(dialDelay) || dialDelay < 0) {
@@ -327,24 +315,12 @@ export class MockNode implements GlueberryNode {
 
   // ------------------------------------------------------------ GlueberryNode
 
-  get status (): NodeStatus {
-    return this.statusValue
-  }
-
   get publicKey (): Uint8Array {
     return this.identity.publicKey.slice()
   }
 
   get multiaddrs (): string[] {
     return this.statusValue === 'started' ? [...this.listenAddrs] : []
-  }
-
-  state$ (peerId: string): Observable<ConnectionState> {
-    return this.connections.state$(peerId)
-  }
-
-  state (peerId: string): ConnectionState {
-    return this.connections.state(peerId)
   }
 
   async start (): Promise<void> {
@@ -380,14 +356,6 @@ export class MockNode implements GlueberryNode {
     this.injected('removePeer', peerId)
     this.assertUsable()
     this.book.remove(peerId)
-  }
-
-  getPeer (peerId: string): PeerEntry | undefined {
-    return this.book.get(peerId)
-  }
-
-  listPeers (): PeerEntry[] {
-    return this.book.list()
   }
 
   async connect (peerId: string, options: AbortOptions = {}): Promise<void> {
@@ -427,17 +395,8 @@ export class MockNode implements GlueberryNode {
 
   async send (peerId: string, stream: string, data: Uint8Array, options: SendOptions = {}): Promise<void> {
     this.injected('send', peerId)
-    this.assertStarted()
     const { signal } = options
-    if (signal?.aborted === true) throw abortError(signal, 'send', { peer: peerId, stream })
-    validateSendStreamName(stream, this.config.maxStreamNameLength)
-    if (!(data instanceof Uint8Array)) {
-      throw new GlueberryError(ErrorCode.MalformedRecord, 'data must be a Uint8Array', { peer: peerId, stream })
-    }
-    if (data.byteLength > this.config.maxMessageSize) {
-      throw new GlueberryError(ErrorCode.MessageTooLarge,
-        `message of ${data.byteLength} bytes exceeds maxMessageSize ${this.config.maxMessageSize}`, { peer: peerId, stream })
-    }
+    this.checkSend(peerId, stream, data, signal)
     // The stream layer's checks, in its order: an encrypted name needs phase 1, every send a connection.
     // As the real node: a known peer being reconnected keeps accepting on
     // names prepared before (its messages wait for the next session).
@@ -473,13 +432,7 @@ export class MockNode implements GlueberryNode {
     }
     this.recorded(call, () => {
       this.injected('prepareStreams', peerId)
-      this.assertStarted()
-      if (options.signal?.aborted === true) throw abortError(options.signal, 'prepareStreams', { peer: peerId })
-      checkPeerId(peerId)
-      if (!Array.isArray(streams) || streams.length === 0) {
-        throw new GlueberryError(ErrorCode.InvalidStreamName, 'prepareStreams needs at least one stream name', { peer: peerId })
-      }
-      for (const name of streams) validatePreparedStreamName(name, this.config.maxStreamNameLength)
+      this.checkPrepare(peerId, streams, options.signal)
       // The real node's key checks: bound to the peer id, a valid point, not of small order.
       assertPublicKeyMatchesPeerId(publicKey, peerId)
       x25519PublicFromEd25519(publicKey)
@@ -550,40 +503,13 @@ export class MockNode implements GlueberryNode {
     }
   }
 
-  /** Lets a quarantined address book (see `simulateAddressBookCorruption`) be written again. */
-  acknowledgeAddressBookCorruption (): void {
-    this.book.acknowledgeCorruption()
-  }
-
   async unblacklist (peerId: string): Promise<void> {
     this.injected('unblacklist', peerId)
     this.assertUsable()
     this.book.unblacklist(peerId)
   }
 
-  isBlacklisted (peerId: string): boolean {
-    return this.book.isBlacklisted(peerId)
-  }
-
-  isOutbound (peerId: string): boolean {
-    const outbound = this.connections.isOutbound(peerId)
-    if (outbound === undefined) throw new GlueberryError(ErrorCode.NotConnected, `peer ${peerId} is not connected`, { peer: peerId })
-    return outbound
-  }
-
-  peerStats (peerId: string): PeerStats | undefined {
-    return this.stats.snapshot(peerId)
-  }
-
-  health (): HealthStatus {
-    return healthOf(this.reportSource())
-  }
-
-  dumpState (): NodeDump {
-    return dumpOf(this.reportSource())
-  }
-
-  private reportSource (): ReportSource {
+  protected reportSource (): ReportSource {
     return {
       peerId: this.peerId,
       publicKey: this.identity.publicKey,
@@ -960,10 +886,6 @@ export class MockNode implements GlueberryNode {
     }
   }
 
-  private countEstablished (): number {
-    return this.connections.peers().filter(p => this.connections.state(p) === ConnectionState.Established).length
-  }
-
   /** Runs one handshake phase and records it, with its error when it fails. */
   private recorded (call: HandshakeCall, body: () => void): void {
     try {
@@ -991,16 +913,6 @@ export class MockNode implements GlueberryNode {
     }
   }
 
-  private assertStarted (): void {
-    if (this.statusValue === 'started') return
-    if (this.statusValue === 'stopping' || this.statusValue === 'stopped') throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
-    throw new GlueberryError(ErrorCode.NodeNotStarted, 'node is not started: call start() first')
-  }
-
-  /** Address-book calls work before start (no auto-connect then), not after stop. */
-  private assertUsable (): void {
-    if (this.statusValue === 'stopping' || this.statusValue === 'stopped') throw new GlueberryError(ErrorCode.NodeStopped, 'node is stopped')
-  }
 }
 
 function sourceKey (peerId: string, stream: string): string {
