@@ -1,0 +1,12 @@
+/**
+ * Every scenario module, registered for one platform. A new platform writes
+ * a driver (driver.ts) and a test file that calls this.
+ *
+ * @module
+ */
+import type { PlatformDriver } from '../driver.js'
+import { lifecycleScenarios } from './lifecycle.js'
+
+export function registerConformance (driver: PlatformDriver): void {
+  lifecycleScenarios(driver)
+}
