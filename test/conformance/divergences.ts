@@ -17,7 +17,9 @@ export const DIVERGENCES = {
   /** Real: `send()` waits at the high watermark until the peer acknowledges; MockNode's peer acknowledges at once, so it never waits. */
   sendNeverWaits: 'send-never-waits',
   /** Real: `awaitDelivery` resolves once the peer acknowledged; MockNode resolves at once, and never rejects it on stop. */
-  awaitDeliveryImmediate: 'await-delivery-immediate'
+  awaitDeliveryImmediate: 'await-delivery-immediate',
+  /** Real: `send()` to a malformed peer id is INVALID_PEER_ID; MockNode answers NOT_CONNECTED. */
+  sendBadPeerIdNotConnected: 'send-bad-peer-id-not-connected'
 } as const
 
 export type DivergenceId = typeof DIVERGENCES[keyof typeof DIVERGENCES]

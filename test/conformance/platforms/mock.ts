@@ -18,6 +18,7 @@ const MOCK_DIVERGENCES = new Map<DivergenceId, string>([
   [DIVERGENCES.dialsAddresslessPeers, 'MockNode dials every address-book peer, even one added without an address (the real node only accepts it inbound); the pair\'s listener is therefore made with autoConnect: false'],
   [DIVERGENCES.notPreparedBeforeNotConnected, 'MockNode.send() checks "stream not prepared" before "not connected", the reverse of the real node'],
   [DIVERGENCES.sendNeverWaits, 'MockNode\'s peer acknowledges every message at once: send() never waits at the high watermark, whatever the receiver does'],
+  [DIVERGENCES.sendBadPeerIdNotConnected, 'MockNode.send() to a malformed peer id rejects with NOT_CONNECTED; the real node with INVALID_PEER_ID'],
   [DIVERGENCES.awaitDeliveryImmediate, 'MockNode resolves send(..., { awaitDelivery: true }) as soon as it is recorded, before the peer emitted it']
 ])
 
