@@ -4,9 +4,9 @@
  * @module
  */
 import { describe, it, expect, afterEach } from '@jest/globals'
-import { ConnectionState } from '../../../lib/index.js'
+import { ConnectionState, ErrorCode, GlueberryError } from '../../../lib/index.js'
 import type { PlatformDriver } from '../driver.js'
-import { establishedPair, indexOf, numbered, recordEvents, recordMessages, transitions, until, keyHandshake, introduce, waitForState } from '../support.js'
+import { first, establishedPair, indexOf, numbered, recordEvents, recordMessages, transitions, until, keyHandshake, introduce, waitForState } from '../support.js'
 
 const STREAMS = ['alpha', 'beta', 'gamma']
 
@@ -34,6 +34,49 @@ export function messagingScenarios (driver: PlatformDriver): void {
       ])
       expect(pair.dialer.isOutbound(pair.listener.peerId)).toBe(true)
       expect(pair.listener.isOutbound(pair.dialer.peerId)).toBe(false)
+    })
+
+    it('completeHandshake: one message each way, both roles Established', async () => {
+      const pair = await driver.pair()
+      for (const [node, peer] of [[pair.dialer, pair.listener], [pair.listener, pair.dialer]] as const) {
+        node.messages$.subscribe((m) => { if (m.stream === 'handshake') node.completeHandshake(m.peerId, m.data, ['alpha']).catch(() => {}) })
+        node.events$.subscribe((e) => { if (e.state === ConnectionState.Connected && e.peerId === peer.peerId) node.send(peer.peerId, 'handshake', node.publicKey).catch(() => {}) })
+      }
+      await introduce(driver, pair)
+      await waitForState(pair.dialer, pair.listener.peerId, ConnectionState.Established)
+      await waitForState(pair.listener, pair.dialer.peerId, ConnectionState.Established)
+    })
+
+    it('failHandshake with redial: false: Disconnected (terminal), reported on errors$; the peer loses the connection', async () => {
+      const pair = await driver.pair()
+      const errors: string[] = []
+      pair.listener.errors$.subscribe(e => errors.push(e.code))
+      const listenerEvents = recordEvents(pair.listener)
+      await introduce(driver, pair)
+      await waitForState(pair.listener, pair.dialer.peerId, ConnectionState.Connected)
+      pair.listener.failHandshake(pair.dialer.peerId, new GlueberryError(ErrorCode.HandshakeFailed, 'wrong chain'), { redial: false })
+      await waitForState(pair.listener, pair.dialer.peerId, ConnectionState.Disconnected)
+      const last = listenerEvents.filter(e => e.peerId === pair.dialer.peerId).at(-1)
+      expect(last).toMatchObject({ previous: ConnectionState.Connected, state: ConnectionState.Disconnected, terminal: true })
+      expect(last?.error?.code).toBe(ErrorCode.HandshakeFailed)
+      expect(errors).toContain(ErrorCode.HandshakeFailed)
+      await first(pair.dialer.state$(pair.listener.peerId), s => s !== ConnectionState.Connected && s !== ConnectionState.Connecting)
+    })
+
+    it('a handshake that never completes times out: Cooldown on both sides (HANDSHAKE_TIMEOUT on the dialer)', async () => {
+      const pair = await driver.pair({ handshakeTimeout: 300, cooldown: 60_000 })
+      const dialerCooldown = first(pair.dialer.events$, e => e.state === ConnectionState.Cooldown)
+      const listenerCooldown = first(pair.listener.events$, e => e.state === ConnectionState.Cooldown)
+      await introduce(driver, pair)
+      const [d, l] = await Promise.all([dialerCooldown, listenerCooldown])
+      expect(d).toMatchObject({ previous: ConnectionState.Connected, peerId: pair.listener.peerId })
+      expect(l).toMatchObject({ previous: ConnectionState.Connected, peerId: pair.dialer.peerId })
+      expect(d.error?.code).toBe(ErrorCode.HandshakeTimeout)
+      // The dialer was Connected first, so its timer fires first and closes the
+      // connection: the listener's own timeout and that close race (both are
+      // documented as a failed handshake, hence Cooldown either way).
+      expect([ErrorCode.HandshakeTimeout, ErrorCode.ConnectionFailed]).toContain(l.error?.code)
+      expect(pair.dialer.peerStats(pair.listener.peerId)?.failureCount).toBe(1)
     })
 
     it('delivers messages in order, both ways, on several streams, exactly as sent', async () => {
