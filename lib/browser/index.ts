@@ -18,3 +18,4 @@ export * from '../index.js'
 // Explicit exports take precedence over the star export above.
 export { createNode } from './create-node.js'
 export type { BrowserNodeOptions } from './create-node.js'
+export { IndexedDbStorage } from '../peers/indexeddb-storage.js'
