@@ -16,6 +16,10 @@ export interface Harness {
   /** errors$ and handshake failures seen so far. */
   errors (): HarnessError[]
   peers (): string[]
+  /** Round trips of `count` small messages echoed by the peer on `stream`: milliseconds each. */
+  roundTrips (peerId: string, stream: string, count: number): Promise<number[]>
+  /** Sends `count` messages of `size` bytes and waits for the peer's one-byte answer: elapsed ms. */
+  sendAndWaitAnswer (peerId: string, stream: string, count: number, size: number): Promise<number>
   /** Stops the node; the names of the Observables that completed. */
   stop (): Promise<string[]>
 }

@@ -71,6 +71,31 @@ const harness: Harness = {
   slow (stream, delayMs) { slowStreams.set(stream, delayMs) },
   errors () { return [...errors] },
   peers () { return live().listPeers().map(p => p.peerId) },
+  async roundTrips (peerId, stream, count) {
+    const n = live()
+    const times: number[] = []
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now()
+      const echoed = new Promise<void>((resolve) => {
+        const sub = n.messages$.pipe(onStream(stream)).subscribe(() => { queueMicrotask(() => { sub.unsubscribe() }); resolve() })
+      })
+      await n.send(peerId, stream, Uint8Array.of(i & 0xff))
+      await echoed
+      times.push(performance.now() - t0)
+    }
+    return times
+  },
+  async sendAndWaitAnswer (peerId, stream, count, size) {
+    const n = live()
+    const answered = new Promise<void>((resolve) => {
+      const sub = n.messages$.pipe(onStream(stream)).subscribe(() => { queueMicrotask(() => { sub.unsubscribe() }); resolve() })
+    })
+    const t0 = performance.now()
+    const data = new Uint8Array(size)
+    for (let i = 0; i < count; i++) await n.send(peerId, stream, data)
+    await answered
+    return performance.now() - t0
+  },
   async stop () {
     const n = live()
     const completed: string[] = []
