@@ -6,6 +6,7 @@ import { ConnectionState, ErrorCode, HANDSHAKE_STREAM, createNode, standardHands
 import type { GlueberryNode, NodeOptions } from '../../lib/index.js'
 import type { Page } from 'playwright-core'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { filter, firstValueFrom, take, timeout } from 'rxjs'
 import { launchChromium, serveBundle } from './chromium.js'
 import type { Browser, TestSite } from './chromium.js'
@@ -146,6 +147,17 @@ describe('a page (Chromium) and Node glueberry nodes over /ws', () => {
     expect(again.peers).toContain(peer.peerId)
     // The reloaded page dials the peer from its book alone.
     await waitForState(page, peer.peerId, ConnectionState.Established)
+  }, 90_000)
+
+  it('two tabs updating one IndexedDB book at once lose no update', async () => {
+    const ids = await Promise.all(Array.from({ length: 60 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()))
+    const book = `tabs-${Date.now()}`
+    const [tab1, tab2] = await Promise.all([browser.open(site.url), browser.open(site.url)])
+    const hammer = async (page: Page, mine: string[]): Promise<string[]> =>
+      await page.evaluate(async ([b, m]) => await (globalThis as unknown as H).harness.hammerBook(b, m), [book, mine] as const)
+    await Promise.all([hammer(tab1, ids.slice(0, 30)), hammer(tab2, ids.slice(30))])
+    const after = await hammer(tab1, [])
+    expect(after.sort()).toEqual([...ids].sort())
   }, 90_000)
 
   it('bad input from the Node side gives typed errors in the page', async () => {

@@ -20,6 +20,8 @@ export interface Harness {
   roundTrips (peerId: string, stream: string, count: number): Promise<number[]>
   /** Sends `count` messages of `size` bytes and waits for the peer's one-byte answer: elapsed ms. */
   sendAndWaitAnswer (peerId: string, stream: string, count: number, size: number): Promise<number>
+  /** Adds `peerIds` straight to an IndexedDbStorage named `book`, all updates at once, then returns the peer ids it holds. */
+  hammerBook (book: string, peerIds: string[]): Promise<string[]>
   /** Stops the node; the names of the Observables that completed. */
   stop (): Promise<string[]>
 }

@@ -96,6 +96,20 @@ const harness: Harness = {
     await answered
     return performance.now() - t0
   },
+  async hammerBook (book, peerIds) {
+    const storage = new IndexedDbStorage(book)
+    await Promise.all(peerIds.map(async (id) => {
+      await storage.update((current) => {
+        const peers = new Map(current.peers)
+        const now = Date.now()
+        peers.set(id, { peerId: id, multiaddrs: [], metadata: {}, createdAt: now, updatedAt: now })
+        return { peers, blacklist: current.blacklist }
+      })
+    }))
+    const { snapshot } = await storage.load()
+    await storage.close()
+    return [...snapshot.peers.keys()]
+  },
   async stop () {
     const n = live()
     const completed: string[] = []
