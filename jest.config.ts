@@ -27,7 +27,16 @@ const config: Config = {
       ...shared,
       displayName: 'main',
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/marbles/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/']
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/', '<rootDir>/test/browser/']
+    },
+    {
+      // Glueberry in a browser (test/browser): the bundle check, Node nodes on
+      // /ws, and a real Chromium (playwright-core) against Node peers. One file
+      // at a time: each Chromium run takes a core, and its timings are generous.
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      runner: '<rootDir>/test/browser/serial-runner.cjs'
     },
     {
       // The fault suite (docs/FAULTS.md): real nodes in network namespaces,

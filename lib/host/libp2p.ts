@@ -1,5 +1,5 @@
 /**
- * Creates the libp2p host: TCP, Noise and yamux, the node's own Ed25519
+ * Creates the libp2p host: TCP and WebSockets (WebSockets alone in a page), Noise and yamux, the node's own Ed25519
  * identity, the blacklist gater, and limits raised so that a local
  * cluster of 50 nodes can dial each other at once (libp2p's defaults accept
  * 5 inbound connections per second per host and 10 pending ones, which makes
@@ -9,7 +9,6 @@
  */
 import { createLibp2p } from 'libp2p'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { defaultBackend } from '../crypto/default-backend.js'
@@ -17,6 +16,7 @@ import { peerGater } from './gater.js'
 import type { IsBlacklisted } from './gater.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { quietLogger } from './quiet-logger.js'
+import { platformTransports } from './transports.js'
 
 export interface HostOptions {
   privateKey: PrivateKey
@@ -45,7 +45,8 @@ export async function createHost (options: HostOptions): Promise<Host> {
     ...(logger === undefined ? {} : { logger }),
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
-    transports: [tcp()],
+    // TCP and WebSockets in Node.js; WebSockets alone in a page (lib/browser/transports.ts).
+    transports: platformTransports(),
     // X25519 through the backend: noise's own DER key imports were ~1.5 ms per connection and side.
     connectionEncrypters: [noise({ crypto: noiseCrypto(defaultBackend()) })],
     // A paused stream buffers at most one receive window. yamux grows a busy

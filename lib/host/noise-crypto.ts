@@ -11,11 +11,12 @@
  * (node) or computes in JS (noble, in browsers), and rejects an all-zero
  * result, which Noise's own code would have used as a key.
  *
- * Everything else (hashing, HKDF, ChaCha20-Poly1305) stays noise's own.
+ * Everything else (hashing, HKDF, ChaCha20-Poly1305) stays noise's own
+ * (noise-base.ts: node:crypto in Node.js, pure JS in a page).
  *
  * @module
  */
-import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
+import { noiseBaseCrypto } from './noise-base.js'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 import type { CryptoBackend } from '../crypto/backend.js'
 
@@ -28,7 +29,7 @@ function bytes (value: NoiseBytes): Uint8Array {
 
 export function noiseCrypto (backend: CryptoBackend): ICryptoInterface {
   return {
-    ...defaultCrypto,
+    ...noiseBaseCrypto,
     generateX25519KeyPair () {
       const { privateKey, publicKey } = backend.x25519GenerateKeyPair()
       return { privateKey, publicKey }

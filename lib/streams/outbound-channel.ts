@@ -24,6 +24,7 @@ import type { RecordOpener, StreamPosition } from './ports.js'
 import { untilAborted } from '../deadline.js'
 import { waitForDrain } from './stream-events.js'
 import { decodeAckBody } from '../wire/ack.js'
+import { macrotask } from '../host/macrotask.js'
 
 export interface OpenedStream {
   stream: Stream
@@ -133,7 +134,7 @@ export class OutboundChannel {
     this.flushScheduled = true
     // A macrotask, not a microtask: `for (...) await send()` loops run entirely
     // in microtasks, so this lets a whole burst coalesce into few records.
-    setImmediate(() => {
+    macrotask(() => {
       this.flushScheduled = false
       this.flush()
     })
@@ -160,7 +161,7 @@ export class OutboundChannel {
           if (this.options.source.untransmitted === 0) break
           // Waiting for 'drain', or for a drain handler that has not run yet.
           if (stream.writableNeedsDrain) await waitForDrain(stream, signal)
-          else await untilAborted(new Promise<void>(resolve => { setImmediate(resolve) }), signal)
+          else await untilAborted(new Promise<void>(resolve => { macrotask(resolve) }), signal)
         }
         if (this.phase === 'open') {
           this.sealed = true

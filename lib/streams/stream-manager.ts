@@ -26,6 +26,7 @@ import { Outbox } from './outbox.js'
 import type { UndeliveredReason } from '../errors.js'
 import type { PeerKeys, ResponderHandshake } from './ports.js'
 import type { RecordSealer } from './frame-encoders.js'
+import { macrotask } from '../host/macrotask.js'
 
 export interface StreamWire {
   protocolId (name: string): string
@@ -578,7 +579,7 @@ export class StreamManager {
         if (immediate) return
         if (messages >= ACK_EVERY_MESSAGES || bytes >= ACK_EVERY_BYTES) {
           immediate = true
-          setImmediate(flush)
+          macrotask(flush)
         } else if (timer === undefined) {
           timer = setTimeout(flush, ACK_DELAY_MS)
         }
