@@ -471,12 +471,6 @@ class Node extends NodeBase implements GlueberryNode {
     this.messages.next(message)
   }
 
-  /** In the book, not blacklisted, with an address to dial: a peer added with none is accepted inbound only. */
-  private dialable (peer: string): boolean {
-    const entry = this.book.get(peer)
-    return entry !== undefined && entry.multiaddrs.length > 0 && !this.book.isBlacklisted(peer)
-  }
-
   /**
    * The open connection to a peer. Every send() asks, so the answer is cached
    * per peer id string: parsing the id and libp2p's lookup (which encodes it

@@ -122,6 +122,12 @@ export abstract class NodeBase {
     for (const name of streams) validatePreparedStreamName(name, this.config.maxStreamNameLength)
   }
 
+  /** In the book, not blacklisted, with an address to dial: a peer added with none is accepted inbound only. */
+  protected dialable (peer: string): boolean {
+    const entry = this.book.get(peer)
+    return entry !== undefined && entry.multiaddrs.length > 0 && !this.book.isBlacklisted(peer)
+  }
+
   protected countEstablished (): number {
     let n = 0
     for (const peer of this.connections.peers()) if (this.connections.state(peer) === ConnectionState.Established) n++

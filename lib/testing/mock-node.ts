@@ -290,7 +290,7 @@ export class MockNode extends NodeBase implements GlueberryNode {
       random,
       logger,
       metrics,
-      isReconnectable: (peer) => this.statusValue === 'started' && this.book.has(peer) && !this.book.isBlacklisted(peer),
+      isReconnectable: (peer) => this.statusValue === 'started' && this.dialable(peer),
       isBlacklisted: (peer) => this.book.isBlacklisted(peer),
       takeDialFailure: (peer) => this.takeDialFailure(peer),
       releasePeer: (peer) => { this.release(peer) },
@@ -334,7 +334,7 @@ export class MockNode extends NodeBase implements GlueberryNode {
     if (this.config.handshake !== undefined) this.detachHandshake = this.config.handshake.attach(this)
     if (!this.autoConnect) return
     for (const entry of this.book.list()) {
-      if (!this.book.isBlacklisted(entry.peerId)) this.connections.autoConnect(entry.peerId)
+      if (this.dialable(entry.peerId)) this.connections.autoConnect(entry.peerId)
     }
   }
 
@@ -349,7 +349,7 @@ export class MockNode extends NodeBase implements GlueberryNode {
     this.assertUsable()
     const entry = this.book.add(peerId, multiaddrs, metadata)
     this.config.logger.info('peer added', { peer_id: entry.peerId })
-    if (this.statusValue === 'started' && this.autoConnect) this.connections.autoConnect(entry.peerId)
+    if (this.statusValue === 'started' && this.autoConnect && this.dialable(entry.peerId)) this.connections.autoConnect(entry.peerId)
   }
 
   async removePeer (peerId: string): Promise<void> {
@@ -397,18 +397,20 @@ export class MockNode extends NodeBase implements GlueberryNode {
     this.injected('send', peerId)
     const { signal } = options
     this.checkSend(peerId, stream, data, signal)
-    // The stream layer's checks, in its order: an encrypted name needs phase 1, every send a connection.
+    // The stream layer's checks, in its order: every send needs a connection, an encrypted name phase 1.
     // As the real node: a known peer being reconnected keeps accepting on
     // names prepared before (its messages wait for the next session).
     const waitsForPeer = stream !== HANDSHAKE_STREAM && this.prepared.get(peerId)?.has(stream) !== true &&
       this.retained.get(peerId)?.has(stream) === true && this.book.has(peerId) && !this.book.isBlacklisted(peerId) &&
       this.connections.state(peerId) !== ConnectionState.Disconnected
+    if (!waitsForPeer && !this.connections.isConnected(peerId)) {
+      // As the real node: a typo'd id must not look retriable.
+      checkPeerId(peerId)
+      throw new GlueberryError(ErrorCode.NotConnected, `not connected to peer ${peerId}`, { peer: peerId, stream })
+    }
     if (!waitsForPeer && stream !== HANDSHAKE_STREAM && this.prepared.get(peerId)?.has(stream) !== true) {
       throw new GlueberryError(ErrorCode.StreamNotPrepared,
         `stream '${stream}' is not prepared for peer ${peerId}: call prepareStreams first`, { peer: peerId, stream })
-    }
-    if (!waitsForPeer && !this.connections.isConnected(peerId)) {
-      throw new GlueberryError(ErrorCode.NotConnected, `not connected to peer ${peerId}`, { peer: peerId, stream })
     }
     // The mock's peer acknowledges at once: `awaitDelivery` resolves as soon
     // as the message is recorded. A test plays a loss with

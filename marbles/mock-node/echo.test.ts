@@ -90,11 +90,11 @@ describe('echo service on a MockNode (virtual time)', () => {
     // The connection drops at 55, after c arrived (50) but before its answer (60).
     scheduler.schedule(() => { node.simulateDisconnect(peer.peerId) }, 55)
     const results = scheduler.expectObservable(echoService(node, [peer.peerId], 10, scheduler))
-    const codes = { f: ErrorCode.StreamClosed, o: 'ok', n: ErrorCode.StreamNotPrepared }
+    const codes = { f: ErrorCode.StreamClosed, o: 'ok', n: ErrorCode.NotConnected }
 
     await flushSettling(scheduler)
 
-    // a: injected failure; b: answered; c: its session ended before the answer (streams released).
+    // a: injected failure; b: answered; c: its session ended before the answer (not connected, as on the real node).
     results.toBe('--f-o-n', codes)
     scheduler.flush()
     expect(node.sent.map(s => letter(s.data))).toEqual(['b'])

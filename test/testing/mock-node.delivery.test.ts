@@ -33,12 +33,16 @@ describe('MockNode delivery', () => {
     expect(node.state(peer.peerId)).toBe(ConnectionState.Reconnecting)
     await node.send(peer.peerId, 'x', bytes(2))
     expect(node.sentTo(peer.peerId, 'x')).toHaveLength(1)
-    await expect(node.send(peer.peerId, 'y', bytes(3))).rejects.toMatchObject({ code: ErrorCode.StreamNotPrepared })
+    // A name never prepared has nothing to wait for: while disconnected, that is NOT_CONNECTED (as the real node).
+    await expect(node.send(peer.peerId, 'y', bytes(3))).rejects.toMatchObject({ code: ErrorCode.NotConnected })
     node.cancelReconnection(peer.peerId)
     await Promise.resolve()
     expect(node.state(peer.peerId)).toBe(ConnectionState.Disconnected)
-    // The session's names are gone (the mock checks phase 1 before the connection).
-    await expect(node.send(peer.peerId, 'x', bytes(4))).rejects.toMatchObject({ code: ErrorCode.StreamNotPrepared })
+    // Given up: sends are refused as on the real node (no connection, nothing to wait for)...
+    await expect(node.send(peer.peerId, 'x', bytes(4))).rejects.toMatchObject({ code: ErrorCode.NotConnected })
+    // ...and the session's names are gone: a new connection needs phase 1 again.
+    node.simulateConnect(peer.peerId)
+    await expect(node.send(peer.peerId, 'x', bytes(5))).rejects.toMatchObject({ code: ErrorCode.StreamNotPrepared })
   })
 
   it('a test can play a loss report', async () => {

@@ -24,12 +24,12 @@ describe('MockNode send', () => {
     await expect(node.send(peer.peerId, 'ninechars', bytes(1))).rejects.toMatchObject({ code: ErrorCode.InvalidStreamName })
     await expect(node.send(peer.peerId, 'x', 'text' as unknown as Uint8Array)).rejects.toMatchObject({ code: ErrorCode.MalformedRecord })
     await expect(node.send(peer.peerId, 'x', new Uint8Array(17))).rejects.toMatchObject({ code: ErrorCode.MessageTooLarge })
-    // An encrypted stream needs phase 1 (checked before the connection)...
-    await expect(node.send(peer.peerId, 'x', bytes(1))).rejects.toMatchObject({ code: ErrorCode.StreamNotPrepared, peer: peer.peerId, stream: 'x' })
-    // ...the handshake stream only a connection.
+    // Every send needs a connection first (the more useful answer during an outage)...
+    await expect(node.send(peer.peerId, 'x', bytes(1))).rejects.toMatchObject({ code: ErrorCode.NotConnected, peer: peer.peerId, stream: 'x' })
     await expect(node.send(peer.peerId, 'handshake', bytes(1))).rejects.toMatchObject({ code: ErrorCode.NotConnected })
-    await node.prepareStreams(peer.peerId, peer.publicKey, ['x'])
-    await expect(node.send(peer.peerId, 'x', bytes(1))).rejects.toMatchObject({ code: ErrorCode.NotConnected })
+    // ...then an encrypted stream needs phase 1.
+    node.simulateConnect(peer.peerId)
+    await expect(node.send(peer.peerId, 'x', bytes(1))).rejects.toMatchObject({ code: ErrorCode.StreamNotPrepared, peer: peer.peerId, stream: 'x' })
     expect(node.sent).toEqual([])
   })
 

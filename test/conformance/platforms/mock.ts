@@ -15,10 +15,7 @@ import { MockNetwork } from './mock-network.js'
 
 /** What MockNode does differently from the real node today (issue 11: the core engineer rebuilds it on the node core). */
 const MOCK_DIVERGENCES = new Map<DivergenceId, string>([
-  [DIVERGENCES.dialsAddresslessPeers, 'MockNode dials every address-book peer, even one added without an address (the real node only accepts it inbound); the pair\'s listener is therefore made with autoConnect: false'],
-  [DIVERGENCES.notPreparedBeforeNotConnected, 'MockNode.send() checks "stream not prepared" before "not connected", the reverse of the real node'],
   [DIVERGENCES.sendNeverWaits, 'MockNode\'s peer acknowledges every message at once: send() never waits at the high watermark, whatever the receiver does'],
-  [DIVERGENCES.sendBadPeerIdNotConnected, 'MockNode.send() to a malformed peer id rejects with NOT_CONNECTED; the real node with INVALID_PEER_ID'],
   [DIVERGENCES.awaitDeliveryImmediate, 'MockNode resolves send(..., { awaitDelivery: true }) as soon as it is recorded, before the peer emitted it']
 ])
 
@@ -45,9 +42,8 @@ export function mockDriver (): PlatformDriver {
     started,
     async pair (options = {}, listenerOptions = options): Promise<Pair> {
       const dialer = await started(options)
-      // Known divergence (dials-addressless-peers): without this the mock
-      // listener would dial the dialer it knows without an address.
-      const listener = await started(listenerOptions, { autoConnect: false })
+      // The listener knows the dialer without an address: it accepts it inbound only.
+      const listener = await started(listenerOptions)
       await listener.addPeer(dialer.peerId, [])
       return { dialer, listener }
     },
