@@ -31,6 +31,13 @@ interface BookSchema extends DBSchema {
   backups: { key: string, value: { at: number, text: string } }
 }
 
+/**
+ * The one method of the DOM's IDBDatabase used here. This project compiles
+ * without the DOM library (its code runs in Node.js too), so idb's
+ * IDBPDatabase, which inherits `close` from IDBDatabase, cannot resolve it.
+ */
+interface Closable { close (): void }
+
 function storageFailed (message: string, cause: unknown): GlueberryError {
   return new GlueberryError(ErrorCode.StorageFailed, message, { cause })
 }
@@ -104,7 +111,9 @@ export class IndexedDbStorage implements AddressBookStorage {
     this.closed = true
     const db = this.db
     this.db = undefined
-    if (db !== undefined) (await db.catch(() => undefined))?.close()
+    if (db === undefined) return
+    const opened: Closable | undefined = await db.catch(() => undefined)
+    opened?.close()
   }
 
   private async open (): Promise<IDBPDatabase<BookSchema>> {
