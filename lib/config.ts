@@ -172,8 +172,8 @@ export const DEFAULTS = Object.freeze({
   maxMetadataSize: 4096,
   flow: Object.freeze({ high: 1000, low: 100, highBytes: 16 * 1024 * 1024 }),
   limits: Object.freeze({ maxConnections: 1000, maxHeldStreamsPerPeer: 32, maxInboundStreams: 64, maxOutboundStreams: 64, maxConcurrentDials: 4 }),
-  decryptionErrorPolicy: 'drop' as DecryptionErrorPolicy,
-  inbound: 'known' as InboundPolicy,
+  decryptionErrorPolicy: 'drop',
+  inbound: 'known',
   crypto: 'node' as const
 })
 
@@ -184,10 +184,20 @@ function invalid (message: string): GlueberryError {
   return new GlueberryError(ErrorCode.InvalidConfig, message)
 }
 
+/** A refused option value in an error message: an object as JSON rather than `[object Object]`. */
+function shown (value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value)
+  try {
+    return JSON.stringify(value) ?? Object.prototype.toString.call(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
 function positiveInt (name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
-    throw invalid(`${name} must be a positive integer no larger than ${max}, got ${String(value)}`)
+    throw invalid(`${name} must be a positive integer no larger than ${max}, got ${shown(value)}`)
   }
   return value
 }
@@ -196,7 +206,7 @@ function duration (name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   // setTimeout clamps anything above 2^31-1 ms to 1 ms; refuse instead of firing at once.
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 2 ** 31 - 1) {
-    throw invalid(`${name} must be a duration in milliseconds between 0 and 2^31-1, got ${String(value)}`)
+    throw invalid(`${name} must be a duration in milliseconds between 0 and 2^31-1, got ${shown(value)}`)
   }
   return value
 }

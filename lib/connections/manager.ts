@@ -234,7 +234,7 @@ export class ConnectionManager extends ConnectionDriver {
    */
   private linkDead (peer: string, connection: Connection, error: GlueberryError): void {
     this.options.logger.warn('link dead', { peer_id: peer, error: error.message })
-    let others: Connection[] = []
+    let others: Connection[]
     try {
       others = this.options.host.getConnections(peerIdFromString(peer)).filter(c => c !== connection && c.status === 'open')
     } catch {

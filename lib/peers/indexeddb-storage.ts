@@ -31,6 +31,14 @@ interface BookSchema extends DBSchema {
   backups: { key: string, value: { at: number, text: string } }
 }
 
+/**
+ * The one method of the DOM's IDBDatabase used here. This project compiles
+ * without the DOM library (its code runs in Node.js too, and adding it would
+ * let DOM globals slip into Node code), so idb's IDBPDatabase, which inherits
+ * `close` from IDBDatabase, has no `close` in this program.
+ */
+interface Closable { close (): void }
+
 function storageFailed (message: string, cause: unknown): GlueberryError {
   return new GlueberryError(ErrorCode.StorageFailed, message, { cause })
 }
@@ -104,7 +112,10 @@ export class IndexedDbStorage implements AddressBookStorage {
     this.closed = true
     const db = this.db
     this.db = undefined
-    if (db !== undefined) (await db.catch(() => undefined))?.close()
+    if (db === undefined) return
+    const opened = await db.catch(() => undefined)
+    // The assertion stands in for the DOM type idb builds on (see Closable).
+    if (opened !== undefined) (opened as unknown as Closable).close()
   }
 
   private async open (): Promise<IDBPDatabase<BookSchema>> {

@@ -225,7 +225,7 @@ export class FrameReader {
       const deliver = this.deliver as MessageSink
       while (this.pauses === 0 && !this.ended) {
         if (this.outIndex < this.out.length) {
-          deliver(this.out[this.outIndex++] as Uint8Array)
+          deliver(this.out[this.outIndex++])
           continue
         }
         if (this.frames.length === 0) break

@@ -717,7 +717,7 @@ function hex (bytes: Uint8Array): string {
 async function sleep (ms: number, signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
-    const onAbort = (): void => { clearTimeout(timer); reject(signal.reason) }
+    const onAbort = (): void => { clearTimeout(timer); const reason: unknown = signal.reason; reject(reason) }
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -429,7 +429,8 @@ export class MockNode extends NodeBase implements GlueberryNode {
       method: 'prepareStreams' as const,
       peerId,
       publicKey: publicKey instanceof Uint8Array ? publicKey.slice() : new Uint8Array(0),
-      streams: Object.freeze(Array.isArray(streams) ? [...streams] : []),
+      // `as unknown`: test the runtime value (JS callers) without narrowing `streams` to any[].
+      streams: Object.freeze(Array.isArray(streams as unknown) ? [...streams] : []),
       at: this.now()
     }
     this.recorded(call, () => {
@@ -903,7 +904,7 @@ export class MockNode extends NodeBase implements GlueberryNode {
   private injected (method: MockFailableMethod, peerId?: string): void {
     const index = this.failures.findIndex(f => f.method === method && (f.peerId === undefined || f.peerId === peerId))
     if (index < 0) return
-    const failure = this.failures[index] as InjectedFailure
+    const failure = this.failures[index]
     failure.remaining--
     if (failure.remaining <= 0) this.failures.splice(index, 1)
     throw failure.error

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import net from 'node:net'
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { ConnectionState, ErrorCode } from '../../lib/index.js'
@@ -283,6 +284,6 @@ describe('connection lifecycle between real nodes', () => {
     const results = await settled
     const rejected = results.filter(r => r.status === 'rejected')
     expect(rejected.length).toBeGreaterThan(0)
-    for (const r of rejected) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: expect.stringMatching(/NODE_STOPPED|STREAM_CLOSED/) })
+    for (const r of rejected) expect(r.reason).toMatchObject({ code: expect.stringMatching(/NODE_STOPPED|STREAM_CLOSED/) })
   })
 })

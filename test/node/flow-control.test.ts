@@ -35,13 +35,12 @@ describe('end-to-end flow control with real nodes', () => {
       })
     })
     const started = performance.now()
-    let senderDone = 0
     for (let i = 0; i < N; i++) {
       const data = new Uint8Array(size)
       new DataView(data.buffer).setUint32(0, i)
       await a.send(b.peerId, 'slow', data)
     }
-    senderDone = performance.now() - started
+    const senderDone = performance.now() - started
     await done
     expect(received).toEqual(Array.from({ length: N }, (_, i) => i))
     // The sender was held back: its queue hit the high watermark, and it

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { ConnectionState, ErrorCode } from '../../lib/index.js'
 import { keyMaterial } from '../../lib/testing/index.js'

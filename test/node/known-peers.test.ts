@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs'
 import { ConnectionState, ErrorCode, GlueberryError } from '../../lib/index.js'
 import { resolveConfig } from '../../lib/config.js'

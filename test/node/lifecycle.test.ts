@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { lastValueFrom, toArray } from 'rxjs'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { ErrorCode, GlueberryError } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'
 import type { ConnectionEvent } from '../../lib/types.js'

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { ErrorCode } from '../../lib/errors.js'
 import { ConnectionState } from '../../lib/types.js'

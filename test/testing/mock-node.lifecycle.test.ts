@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import type { Observable } from 'rxjs'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
