@@ -50,7 +50,7 @@ describe('the Angular example\'s component tests (ng test, MockNode)', () => {
       out = result.stdout + result.stderr
     } catch (e) {
       const failed = e as { stdout?: string, stderr?: string, code?: number }
-      throw new Error(`ng test exited with ${String(failed.code)}:\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`)
+      throw new Error(`ng test exited with ${String(failed.code)}:\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`, { cause: e })
     }
     // eslint-disable-next-line no-control-regex
     const plain = out.replace(/\u001b\[[0-9;]*m/g, '')

@@ -1,7 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, inject, makeEnvironmentProviders, provideAppInitializer, signal } from '@angular/core';
 import type { EnvironmentProviders } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import { ReplaySubject, Subject, shareReplay, startWith, switchMap } from 'rxjs';
+import { ReplaySubject, shareReplay, startWith, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { createNode, IndexedDbStorage, standardHandshake } from 'glueberry/browser';
 import type { GlueberryNode, NodeStats } from 'glueberry/browser';

@@ -11,7 +11,7 @@ const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const message = (peerId: string, stream: string, text: string, receivedAt: number): IncomingMessage =>
   ({ peerId, stream, data: bytes(text), receivedAt });
 const event = (peerId: string, state: ConnectionState, previous: ConnectionState): ConnectionEvent =>
-  ({ peerId, state, previous, outbound: true, at: 0 } as ConnectionEvent);
+  ({ peerId, state, previous, outbound: true, at: 0 });
 
 describe('glueberry.streams', () => {
   let scheduler: TestScheduler;
