@@ -16,7 +16,8 @@ export class App {
   protected async send(): Promise<void> {
     const text = this.draft();
     if (text === '') return;
-    await Promise.all(this.established().map((p) => this.glueberry.send(p.peerId, text)));
-    this.draft.set('');
+    // A failed send is shown in the errors panel by the service; the draft stays for another try.
+    const results = await Promise.allSettled(this.established().map((p) => this.glueberry.send(p.peerId, text)));
+    if (results.every((r) => r.status === 'fulfilled')) this.draft.set('');
   }
 }
