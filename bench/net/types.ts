@@ -33,6 +33,14 @@ export interface ThroughputCell {
   messages: number
   /** Messages per second of each rep (payload only: MB/s = messages/s x size / 1e6). */
   reps: number[]
+  /**
+   * CPU time (user + system) per 10^6 payload bytes of each rep, in ms, of
+   * the bench's own process: the sender in 2-proc, both ends together in-proc.
+   * CPU time is steady under load where wall-clock rates are not.
+   */
+  senderCpuMsPerMb?: number[]
+  /** The same for the receiving child process (2-proc only). */
+  receiverCpuMsPerMb?: number[]
 }
 
 /** 64 B request/response round trips on one stream; one entry per rep. */

@@ -20,6 +20,7 @@
  */
 import { ErrorCode, GlueberryError, UndeliveredError } from '../errors.js'
 import type { UndeliveredReason } from '../errors.js'
+import { pooledCopy, recycle } from './copy-pool.js'
 import type { FrameEncoder } from './frame-encoders.js'
 import { OutboundChannel } from './outbound-channel.js'
 import type { ChannelSource, OpenedStream } from './outbound-channel.js'
@@ -398,6 +399,8 @@ export class Outbox implements ChannelSource {
     for (let i = this.head; i < end; i++) {
       const entry = this.entries[i] as Entry
       this.bytes -= entry.data.byteLength
+      // Large copies have their own buffer (see copy()); nothing else refers to it now.
+      if (entry.data.byteLength > SLAB_MESSAGE_MAX) recycle(entry.data)
       if (entry.waiter !== undefined) settle(entry)
     }
     this.head = end
@@ -433,7 +436,7 @@ export class Outbox implements ChannelSource {
   /** A private copy of `data`: the caller may reuse its buffer once send() resolves. */
   private copy (data: Uint8Array): Uint8Array {
     const size = data.byteLength
-    if (size > SLAB_MESSAGE_MAX) return data.slice()
+    if (size > SLAB_MESSAGE_MAX) return pooledCopy(data)
     if (this.slab === undefined || this.slabUsed + size > this.slab.byteLength) {
       if (this.slab !== undefined) this.slabSize = Math.min(SLAB_SIZE, this.slabSize * 2)
       this.slab = new Uint8Array(Math.max(this.slabSize, size))
