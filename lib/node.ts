@@ -30,6 +30,7 @@ import type { Host } from './host/libp2p.js'
 import { ConnectionManager } from './connections/manager.js'
 import { withPeer } from './connections/connect-errors.js'
 import { StreamManager } from './streams/stream-manager.js'
+import { ByteBudget } from './streams/byte-budget.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
 import { TEST_HOOKS } from './testing/hooks.js'
 import type { TestHooks } from './testing/hooks.js'
@@ -122,6 +123,7 @@ class Node implements GlueberryNode {
       high: config.flow.high,
       low: config.flow.low,
       highBytes: config.flow.highBytes,
+      budget: new ByteBudget(config.flow.totalBytes), // perf (issue 13): node-wide send bound
       maxHeldStreamsPerPeer: config.limits.maxHeldStreamsPerPeer,
       maxOutboundStreams: config.limits.maxOutboundStreams,
       handshakeTimeout: config.handshakeTimeout,
