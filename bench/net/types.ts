@@ -8,8 +8,11 @@
  */
 
 /** Who is measured: node:net sockets, raw js-libp2p streams, glueberry encrypted streams. */
-export type Contender = 'tcp' | 'libp2p' | 'glueberry'
-export const CONTENDERS: readonly Contender[] = ['tcp', 'libp2p', 'glueberry']
+export type Contender = 'tcp' | 'libp2p' | 'glueberry' | 'secret-stream'
+export const CONTENDERS: readonly Contender[] = ['tcp', 'libp2p', 'secret-stream', 'glueberry']
+/** The contenders of the connect and memory runs: secret-stream is one pipe, measured for throughput and round trip only. */
+export type SessionContender = Exclude<Contender, 'secret-stream'>
+export const SESSION_CONTENDERS: readonly SessionContender[] = ['tcp', 'libp2p', 'glueberry']
 
 /** Both ends in this process (one thread), or the other end in a child process. */
 export type Placement = 'in-proc' | '2-proc'
