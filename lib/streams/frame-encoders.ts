@@ -176,26 +176,33 @@ export class RecordFrameEncoder implements FrameEncoder {
   /** Seals the open record, if any: body pieces and in-place messages, in order. */
   private sealRecord (): void {
     if (this.used === 0) return
-    let parts: Uint8Array[]
     if (this.inPlace.length === 0) {
-      parts = [this.body.subarray(0, this.used)]
-    } else {
-      parts = []
-      let from = 0
-      for (let i = 0; i < this.inPlace.length; i++) {
-        const cut = this.cuts[i] as number
-        if (cut > from) parts.push(this.body.subarray(from, cut))
-        parts.push(this.inPlace[i] as Uint8Array)
-        from = cut
-      }
-      if (this.used > from) parts.push(this.body.subarray(from, this.used))
-      this.inPlace = []
-      this.cuts = []
+      // One piece: the plain seal, no parts list (small messages, the common case).
+      const { ciphertext, tag } = this.sealer.seal(this.body.subarray(0, this.used))
+      this.used = 0
+      this.framed(ciphertext.byteLength, tag, ciphertext)
+      return
     }
+    const parts: Uint8Array[] = []
+    let from = 0
+    for (let i = 0; i < this.inPlace.length; i++) {
+      const cut = this.cuts[i] as number
+      if (cut > from) parts.push(this.body.subarray(from, cut))
+      parts.push(this.inPlace[i] as Uint8Array)
+      from = cut
+    }
+    if (this.used > from) parts.push(this.body.subarray(from, this.used))
+    this.inPlace = []
+    this.cuts = []
     let length = 0
     for (const part of parts) length += part.byteLength
     const { ciphertext, tag } = this.sealer.sealParts(parts)
     this.used = 0
+    this.framed(length, tag, ...ciphertext)
+  }
+
+  /** Queues one sealed record as a frame: length prefix, ciphertext chunks, tag. */
+  private framed (length: number, tag: Uint8Array, ...ciphertext: Uint8Array[]): void {
     if (this.tamper > 0) {
       this.tamper--
       tag[0] ^= 0x01
