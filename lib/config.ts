@@ -44,6 +44,13 @@ export interface FlowOptions {
    * Default 16 MiB. `low` scales with it (`low / high` of it resumes).
    */
   highBytes?: number
+  /**
+   * Bytes of messages accepted and not yet acknowledged that the node holds
+   * across ALL peers and streams. Past it `send()` fails at once with a
+   * retriable GlueberryError `BACKPRESSURE` (the message is not accepted).
+   * Default 256 MiB. The bound per slow link: bench/README.md, "Memory bounds".
+   */
+  totalBytes?: number
 }
 
 /** Resource limits: the `limits` option. */
@@ -170,7 +177,7 @@ export const DEFAULTS = Object.freeze({
   maxMessageSize: 1024 * 1024,
   maxStreamNameLength: 64,
   maxMetadataSize: 4096,
-  flow: Object.freeze({ high: 1000, low: 100, highBytes: 16 * 1024 * 1024 }),
+  flow: Object.freeze({ high: 1000, low: 100, highBytes: 16 * 1024 * 1024, totalBytes: 256 * 1024 * 1024 }),
   limits: Object.freeze({ maxConnections: 1000, maxHeldStreamsPerPeer: 32, maxInboundStreams: 64, maxOutboundStreams: 64, maxConcurrentDials: 4 }),
   decryptionErrorPolicy: 'drop',
   inbound: 'known',
@@ -240,6 +247,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
     : nonNegativeInt('flow.low', options.flow.low)
   if (low >= high) throw invalid(`flow.low (${low}) must be below flow.high (${high})`)
   const highBytes = positiveInt('flow.highBytes', options.flow?.highBytes, DEFAULTS.flow.highBytes)
+  const totalBytes = positiveInt('flow.totalBytes', options.flow?.totalBytes, DEFAULTS.flow.totalBytes) // perf (issue 13)
 
   let reconnect: ReconnectPolicy
   try {
@@ -270,7 +278,7 @@ export function resolveConfig (options: NodeOptions = {}): ResolvedConfig {
     maxMessageSize,
     maxStreamNameLength: positiveInt('maxStreamNameLength', options.maxStreamNameLength, DEFAULTS.maxStreamNameLength, 255),
     maxMetadataSize: positiveInt('maxMetadataSize', options.maxMetadataSize, DEFAULTS.maxMetadataSize),
-    flow: { high, low, highBytes },
+    flow: { high, low, highBytes, totalBytes },
     limits: {
       maxConnections: positiveInt('limits.maxConnections', limits.maxConnections, DEFAULTS.limits.maxConnections),
       maxHeldStreamsPerPeer: positiveInt('limits.maxHeldStreamsPerPeer', limits.maxHeldStreamsPerPeer, DEFAULTS.limits.maxHeldStreamsPerPeer),

@@ -28,6 +28,7 @@ import type { Host } from './host/libp2p.js'
 import { ConnectionManager } from './connections/manager.js'
 import { withPeer } from './connections/connect-errors.js'
 import { StreamManager } from './streams/stream-manager.js'
+import { ByteBudget } from './streams/byte-budget.js'
 import type { DecryptionFailure } from './streams/stream-manager.js'
 import { INTERNALS } from './internals.js'
 import type { NodeInternals } from './internals.js'
@@ -119,6 +120,7 @@ class Node extends NodeBase implements GlueberryNode {
       high: config.flow.high,
       low: config.flow.low,
       highBytes: config.flow.highBytes,
+      budget: new ByteBudget(config.flow.totalBytes), // perf (issue 13): node-wide send bound
       maxHeldStreamsPerPeer: config.limits.maxHeldStreamsPerPeer,
       maxOutboundStreams: config.limits.maxOutboundStreams,
       handshakeTimeout: config.handshakeTimeout,

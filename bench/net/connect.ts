@@ -40,8 +40,9 @@ import { ConnectionState } from '../../lib/index.js'
 import type { Host } from '../../lib/host/libp2p.js'
 import { median, table } from '../harness.js'
 import { established, startGlueberry, startRawLibp2p, stopRawLibp2p } from './nodes.js'
-import { CONTENDERS } from './types.js'
-import type { ConnectCell, Contender, NetBenchOptions } from './types.js'
+import { SESSION_CONTENDERS } from './types.js'
+import type { SessionContender } from './types.js'
+import type { ConnectCell, NetBenchOptions } from './types.js'
 
 export interface ConnectOverrides {
   /** Timed connections per rep. Default 50 (quick: 15). */
@@ -51,13 +52,13 @@ export interface ConnectOverrides {
   /** Untimed connections before each rep. Default 3 (quick: 2). */
   warmup?: number
   /** Default all three. */
-  contenders?: readonly Contender[]
+  contenders?: readonly SessionContender[]
 }
 
 /** How long one sample, or the listener noticing a departed peer, may take before the run fails. */
 const SAMPLE_TIMEOUT_MS = 15_000
 
-export const CONNECT_WHAT: Readonly<Record<Contender, string>> = Object.freeze({
+export const CONNECT_WHAT: Readonly<Record<SessionContender, string>> = Object.freeze({
   tcp: 'node:net connect to 127.0.0.1, to the client\'s \'connect\' event',
   libp2p: 'raw libp2p dial + upgrade (TCP, mss, Noise XX, yamux) from a fresh node, to the connection open on both sides',
   glueberry: 'addPeer() from a fresh node to Established on both sides (dial + upgrade + standard handshake)'
@@ -198,7 +199,7 @@ async function listenerForgot (listener: GlueberryNode, peerId: string): Promise
   }), 'glueberry listener noticing the disconnect')
 }
 
-const BENCHES: Readonly<Record<Contender, () => Promise<Bench>>> = { tcp: tcpBench, libp2p: libp2pBench, glueberry: glueberryBench }
+const BENCHES: Readonly<Record<SessionContender, () => Promise<Bench>>> = { tcp: tcpBench, libp2p: libp2pBench, glueberry: glueberryBench }
 
 /**
  * Runs the connect benchmark: one cell per contender, one median and p90 per
@@ -208,11 +209,11 @@ export async function runConnect (options: NetBenchOptions, overrides: ConnectOv
   const samples = overrides.samples ?? (options.quick ? 15 : 50)
   const reps = overrides.reps ?? (options.quick ? 2 : 3)
   const warmup = overrides.warmup ?? (options.quick ? 2 : 3)
-  const contenders = overrides.contenders ?? CONTENDERS
+  const contenders = overrides.contenders ?? SESSION_CONTENDERS
   const cells: ConnectCell[] = contenders.map((contender) => ({ contender, what: CONNECT_WHAT[contender], samples, medianMs: [], p90Ms: [] }))
   for (let rep = 0; rep < reps; rep++) {
     for (const cell of cells) {
-      const bench = await BENCHES[cell.contender]()
+      const bench = await BENCHES[cell.contender as SessionContender]()
       try {
         for (let i = 0; i < warmup; i++) await bench.sample()
         const times: number[] = []

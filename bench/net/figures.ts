@@ -23,6 +23,10 @@ export interface ThroughputFigure {
   vsLibp2p: number | null
   /** Messages/s of each rep. */
   reps: number[]
+  /** CPU ms per 10^6 payload bytes, median of reps: this process (2-proc: the sender; in-proc: both ends together). */
+  senderCpuMsPerMb?: number
+  /** The same for the receiving child process (2-proc only). */
+  receiverCpuMsPerMb?: number
 }
 
 export interface RttFigure {
@@ -81,7 +85,9 @@ function throughputFigures (cells: readonly ThroughputCell[]): ThroughputFigure[
       messagesPerSec,
       mbPerSec: scale(messagesPerSec, cell.size / 1e6),
       vsLibp2p: raw === undefined || raw === 0 ? null : messagesPerSec.median / raw,
-      reps: [...cell.reps]
+      reps: [...cell.reps],
+      ...(cell.senderCpuMsPerMb !== undefined && cell.senderCpuMsPerMb.length > 0 ? { senderCpuMsPerMb: summarize(cell.senderCpuMsPerMb).median } : {}),
+      ...(cell.receiverCpuMsPerMb !== undefined && cell.receiverCpuMsPerMb.length > 0 ? { receiverCpuMsPerMb: summarize(cell.receiverCpuMsPerMb).median } : {})
     }
   })
 }

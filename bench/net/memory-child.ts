@@ -29,7 +29,7 @@ import { filter } from 'rxjs'
 import type { Stream } from '@libp2p/interface'
 import { ConnectionState } from '../../lib/index.js'
 import { BENCH_STREAM, RAW_PROTOCOL, startGlueberry, startRawLibp2p, stopRawLibp2p } from './nodes.js'
-import type { Contender } from './types.js'
+import type { SessionContender } from './types.js'
 
 /** How peers reach the listener: a port (tcp) or a peer id and multiaddrs (libp2p, glueberry). */
 export interface ListenerAddress {
@@ -126,7 +126,7 @@ async function glueberryListener (): Promise<Listener> {
   }
 }
 
-const LISTENERS: Readonly<Record<Contender, () => Promise<Listener>>> = { tcp: tcpListener, libp2p: libp2pListener, glueberry: glueberryListener }
+const LISTENERS: Readonly<Record<SessionContender, () => Promise<Listener>>> = { tcp: tcpListener, libp2p: libp2pListener, glueberry: glueberryListener }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
@@ -169,7 +169,7 @@ async function handle (listener: Listener, command: ChildCommand, collect: () =>
 }
 
 async function main (): Promise<void> {
-  const contender = process.argv[2] as Contender
+  const contender = process.argv[2] as SessionContender
   const send = process.send?.bind(process)
   if (send === undefined) throw new Error('memory-child runs under bench/net/memory.ts (it needs an IPC channel)')
   const collect = globalThis.gc

@@ -46,7 +46,8 @@ import type { GlueberryNode } from '../../lib/index.js'
 import type { Host } from '../../lib/host/libp2p.js'
 import { median, table } from '../harness.js'
 import { BENCH_STREAM, RAW_PROTOCOL, establish, startGlueberry, startRawLibp2p, stopRawLibp2p } from './nodes.js'
-import { CONTENDERS } from './types.js'
+import { SESSION_CONTENDERS } from './types.js'
+import type { SessionContender } from './types.js'
 import type { Contender, MemoryCell, NetBenchOptions } from './types.js'
 import type { ChildCommand, ChildReply, ListenerAddress } from './memory-child.js'
 
@@ -58,12 +59,12 @@ export interface MemoryOverrides {
   /** Reps (one fresh child each) per contender. Default 3 (quick: 1). */
   reps?: number
   /** Default all three. */
-  contenders?: readonly Contender[]
+  contenders?: readonly SessionContender[]
   /** Write heap snapshots of the child here (before/after the measured peers). */
   heapSnapshotDir?: string
 }
 
-export const MEMORY_WHAT: Readonly<Record<Contender, string>> = Object.freeze({
+export const MEMORY_WHAT: Readonly<Record<SessionContender, string>> = Object.freeze({
   tcp: '1 accepted node:net socket, idle',
   libp2p: '1 connection (TCP + Noise + yamux) from its own node, + 1 idle open stream',
   glueberry: '1 connection Established by the standard handshake, after 1 message each way on BENCH_STREAM: 2 yamux streams (BENCH_STREAM, one each way; the handshake streams close once Established)'
@@ -269,7 +270,7 @@ function glueberryPeers (address: ListenerAddress): Peers {
   }
 }
 
-const PEERS: Readonly<Record<Contender, (address: ListenerAddress) => Peers>> = { tcp: tcpPeers, libp2p: libp2pPeers, glueberry: glueberryPeers }
+const PEERS: Readonly<Record<SessionContender, (address: ListenerAddress) => Peers>> = { tcp: tcpPeers, libp2p: libp2pPeers, glueberry: glueberryPeers }
 
 interface Sample { heap: number, rss: number }
 
@@ -280,7 +281,7 @@ async function sample (child: ListenerProcess, peers: number): Promise<Sample> {
 }
 
 /** One rep of one contender: a fresh child, warm-up peers, baseline, measured peers, figures. */
-async function measureRep (contender: Contender, peers: number, warmup: number, snapshots: string | undefined, tag: string): Promise<{ heapKiB: number, rssKiB: number }> {
+async function measureRep (contender: SessionContender, peers: number, warmup: number, snapshots: string | undefined, tag: string): Promise<{ heapKiB: number, rssKiB: number }> {
   const child = await spawnListener(contender)
   const set = PEERS[contender](child.address)
   try {
@@ -307,12 +308,12 @@ export async function runMemory (options: NetBenchOptions, overrides: MemoryOver
   const peers = overrides.peers ?? (options.quick ? 50 : 200)
   const warmup = overrides.warmupPeers ?? WARMUP_PEERS
   const reps = overrides.reps ?? (options.quick ? 1 : 3)
-  const contenders = overrides.contenders ?? CONTENDERS
+  const contenders = overrides.contenders ?? SESSION_CONTENDERS
   const cells: MemoryCell[] = contenders.map((contender) => ({ contender, peers, what: MEMORY_WHAT[contender], heapKiB: [], rssKiB: [] }))
   for (let rep = 0; rep < reps; rep++) {
     for (const cell of cells) {
       const started = performance.now()
-      const figures = await measureRep(cell.contender, peers, warmup, overrides.heapSnapshotDir, `${cell.contender}-rep${rep + 1}`)
+      const figures = await measureRep(cell.contender as SessionContender, peers, warmup, overrides.heapSnapshotDir, `${cell.contender}-rep${rep + 1}`)
       cell.heapKiB.push(figures.heapKiB)
       cell.rssKiB.push(figures.rssKiB)
       options.log(`memory ${cell.contender} rep ${rep + 1}/${reps}: heap ${figures.heapKiB.toFixed(1)} KiB, rss ${figures.rssKiB.toFixed(1)} KiB per peer (${peers} peers, ${((performance.now() - started) / 1000).toFixed(1)} s)`)

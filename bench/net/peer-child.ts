@@ -31,6 +31,10 @@ async function handle (request: ChildRequest): Promise<ChildReply> {
       await counter.expect(request.messages, request.bytes, request.timeoutMs)
       return { id: request.id, ok: true }
     }
+    case 'cpu': {
+      const { user, system } = process.cpuUsage()
+      return { id: request.id, ok: true, cpuUs: user + system }
+    }
     case 'close': {
       const listener = listenerOf(request.listener)
       listeners.delete(request.listener)

@@ -72,6 +72,7 @@ export const UNITS: LatestDocument['units'] = Object.freeze({
 export const CONTENDER_LABELS: Readonly<Record<Contender, string>> = Object.freeze({
   tcp: 'node:net sockets on 127.0.0.1, one `write()` per length-prefixed message, no encryption: the floor under the others',
   libp2p: 'raw js-libp2p on glueberry\'s own host (TCP, Noise, yamux), one `stream.send()` per length-prefixed message',
+  'secret-stream': '@hyperswarm/secret-stream over node:net: ONE encrypted pipe (Noise XX, then libsodium secretstream per message); no multiplexing, no peer management, no reconnects or acknowledgements. What a user wanting only an encrypted pipe might pick',
   glueberry: 'glueberry\'s encrypted stream on that same host, one `node.send()` per message (glueberry packs the messages of a tick into sealed records)'
 })
 
@@ -252,8 +253,26 @@ export function throughputSection (figures: readonly ThroughputFigure[], level =
     heading(level + 1, 'MB/s of payload'),
     '',
     throughputTable(figures, (f) => ranged(f.mbPerSec, formatMb)),
-    ''
+    '',
+    ...(figures.some((f) => f.senderCpuMsPerMb !== undefined)
+      ? [
+          heading(level + 1, 'CPU ms per MB of payload'),
+          '',
+          'User + system CPU time per 10^6 payload bytes, median of reps: `sender / receiver` across two processes;',
+          'in one process the sum of both ends. Steady under load where MB/s is not; the ratio column is still MB/s.',
+          '',
+          throughputTable(figures, cpuCell),
+          ''
+        ]
+      : [])
   ]
+}
+
+function cpuCell (f: ThroughputFigure): string {
+  if (f.senderCpuMsPerMb === undefined) return '-'
+  return f.receiverCpuMsPerMb === undefined
+    ? f.senderCpuMsPerMb.toFixed(2)
+    : `${f.senderCpuMsPerMb.toFixed(2)} / ${f.receiverCpuMsPerMb.toFixed(2)}`
 }
 
 export function rttSection (figures: readonly RttFigure[], level = 2): string[] {

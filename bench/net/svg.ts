@@ -44,9 +44,9 @@ export function logScale (domain: readonly [number, number], range: readonly [nu
 }
 
 // GitHub's Primer palette, dark enough on white; dashes tell the lines apart without colour.
-const COLOR: Readonly<Record<Contender, string>> = { tcp: '#6e7781', libp2p: '#0969da', glueberry: '#bf3989' }
-const DASH: Readonly<Record<Contender, string | undefined>> = { tcp: '2 4', libp2p: '8 4', glueberry: undefined }
-const LEGEND: Readonly<Record<Contender, string>> = { tcp: 'tcp (node:net)', libp2p: 'raw libp2p', glueberry: 'glueberry' }
+const COLOR: Readonly<Record<Contender, string>> = { tcp: '#6e7781', libp2p: '#0969da', glueberry: '#bf3989', 'secret-stream': '#1a7f37' }
+const DASH: Readonly<Record<Contender, string | undefined>> = { tcp: '2 4', libp2p: '8 4', glueberry: undefined, 'secret-stream': '1 3' }
+const LEGEND: Readonly<Record<Contender, string>> = { tcp: 'tcp (node:net)', libp2p: 'raw libp2p', glueberry: 'glueberry', 'secret-stream': 'secret-stream (one pipe)' }
 const PANEL_TITLE: Readonly<Record<Placement, string>> = {
   'in-proc': 'in-proc: both ends in one process',
   '2-proc': '2-proc: receiver in a child process'

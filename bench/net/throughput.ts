@@ -62,6 +62,9 @@ interface Running {
   /** Messages per second while calibrating: sets the rep timeout. */
   rate: number
   readonly reps: number[]
+  /** CPU ms per MB of payload of each rep: this process (2-proc: the sender; in-proc: both ends), and the child (2-proc). */
+  readonly senderCpu: number[]
+  readonly receiverCpu: number[]
 }
 
 /** What a pair's listener has been sent in all (its targets are cumulative). */
@@ -81,7 +84,7 @@ export async function runThroughput (options: NetBenchOptions, overrides: Throug
 
   options.log(`throughput: opening ${combos.length} pairs`)
   return await withPairs(combos, 'sink', async (pairs) => {
-    const cells: Running[] = pairs.flatMap((pair) => sizes.map((size) => ({ pair, size, messages: 0, rate: 0, reps: [] })))
+    const cells: Running[] = pairs.flatMap((pair) => sizes.map((size) => ({ pair, size, messages: 0, rate: 0, reps: [], senderCpu: [], receiverCpu: [] })))
     for (const cell of cells) {
       if (overrides.messages !== undefined) {
         cell.messages = overrides.messages
@@ -95,8 +98,15 @@ export async function runThroughput (options: NetBenchOptions, overrides: Throug
       options.log(`throughput: rep ${r + 1}/${timing.reps}`)
       for (const cell of cells) {
         const expectedMs = cell.messages / cell.rate * 1000
+        const receiverBefore = await cell.pair.receiverCpuUs?.()
+        const senderBefore = cpuUs()
         const ms = await rep(cell, cell.messages, Math.max(MIN_TIMEOUT_MS, TIMEOUT_FACTOR * expectedMs))
+        const senderAfter = cpuUs()
+        const receiverAfter = await cell.pair.receiverCpuUs?.()
         cell.reps.push(cell.messages / (ms / 1000))
+        const mb = cell.messages * cell.size / 1e6
+        cell.senderCpu.push((senderAfter - senderBefore) / 1000 / mb)
+        if (receiverBefore !== undefined && receiverAfter !== undefined) cell.receiverCpu.push((receiverAfter - receiverBefore) / 1000 / mb)
       }
     }
     return cells.map((cell) => ({
@@ -104,9 +114,17 @@ export async function runThroughput (options: NetBenchOptions, overrides: Throug
       placement: cell.pair.placement,
       size: cell.size,
       messages: cell.messages,
-      reps: cell.reps
+      reps: cell.reps,
+      senderCpuMsPerMb: cell.senderCpu,
+      ...(cell.receiverCpu.length > 0 ? { receiverCpuMsPerMb: cell.receiverCpu } : {})
     }))
   })
+}
+
+/** CPU time this process has used so far (user + system), microseconds. */
+function cpuUs (): number {
+  const { user, system } = process.cpuUsage()
+  return user + system
 }
 
 /** Sends `count` messages and waits until the receiver has them all; returns the milliseconds it took. */
@@ -164,7 +182,7 @@ export function formatThroughput (cells: readonly ThroughputCell[]): string {
       const cell = find(contender, placement, size)
       if (cell === undefined) return '-'
       const rate = summarize(cell.reps)
-      return `${formatRate(rate.median)} · ${formatMb(rate.median * size / 1e6)} MB/s${spread(rate) > 0.25 ? ' *' : ''}`
+      return `${formatRate(rate.median)} · ${formatMb(rate.median * size / 1e6)} MB/s${spread(rate) > 0.25 ? ' *' : ''} · ${formatCpu(cell)}`
     })
     const ours = find('glueberry', placement, size)
     const raw = find('libp2p', placement, size)
@@ -174,12 +192,33 @@ export function formatThroughput (cells: readonly ThroughputCell[]): string {
   return table(['size', 'placement', ...contenders, 'glueberry / libp2p'], rows)
 }
 
+/** CPU ms per MB: `sender / receiver` (2-proc) or `both` (in-proc, one process). */
+export function formatCpu (cell: ThroughputCell): string {
+  const sender = cell.senderCpuMsPerMb ?? []
+  const receiver = cell.receiverCpuMsPerMb ?? []
+  if (sender.length === 0) return '-'
+  const s = median(sender).toFixed(2)
+  return receiver.length > 0 ? `cpu ${s} / ${median(receiver).toFixed(2)} ms/MB` : `cpu ${s} ms/MB (both ends)`
+}
+
 async function main (): Promise<void> {
-  const args = new Set(process.argv.slice(2))
+  const argv = process.argv.slice(2)
+  const args = new Set(argv)
+  // `--contenders a,b --placements 2-proc --sizes 65536,1048576 --reps 3`: a narrow look while profiling.
+  const list = (flag: string): string[] | undefined => {
+    const i = argv.indexOf(flag)
+    return i < 0 || argv[i + 1] === undefined ? undefined : (argv[i + 1] as string).split(',')
+  }
+  const reps = list('--reps')
   const started = performance.now()
   const cells = await runThroughput({
     quick: args.has('--quick'),
     log: (line) => { process.stderr.write(`  ${line}\n`) }
+  }, {
+    contenders: list('--contenders') as Contender[] | undefined,
+    placements: list('--placements') as Placement[] | undefined,
+    sizes: list('--sizes')?.map(Number),
+    reps: reps === undefined ? undefined : Number(reps[0])
   })
   if (args.has('--json')) {
     process.stdout.write(JSON.stringify(cells, null, 2) + '\n')

@@ -8,8 +8,11 @@
  */
 
 /** Who is measured: node:net sockets, raw js-libp2p streams, glueberry encrypted streams. */
-export type Contender = 'tcp' | 'libp2p' | 'glueberry'
-export const CONTENDERS: readonly Contender[] = ['tcp', 'libp2p', 'glueberry']
+export type Contender = 'tcp' | 'libp2p' | 'glueberry' | 'secret-stream'
+export const CONTENDERS: readonly Contender[] = ['tcp', 'libp2p', 'secret-stream', 'glueberry']
+/** The contenders of the connect and memory runs: secret-stream is one pipe, measured for throughput and round trip only. */
+export type SessionContender = Exclude<Contender, 'secret-stream'>
+export const SESSION_CONTENDERS: readonly SessionContender[] = ['tcp', 'libp2p', 'glueberry']
 
 /** Both ends in this process (one thread), or the other end in a child process. */
 export type Placement = 'in-proc' | '2-proc'
@@ -33,6 +36,14 @@ export interface ThroughputCell {
   messages: number
   /** Messages per second of each rep (payload only: MB/s = messages/s x size / 1e6). */
   reps: number[]
+  /**
+   * CPU time (user + system) per 10^6 payload bytes of each rep, in ms, of
+   * the bench's own process: the sender in 2-proc, both ends together in-proc.
+   * CPU time is steady under load where wall-clock rates are not.
+   */
+  senderCpuMsPerMb?: number[]
+  /** The same for the receiving child process (2-proc only). */
+  receiverCpuMsPerMb?: number[]
 }
 
 /** 64 B request/response round trips on one stream; one entry per rep. */

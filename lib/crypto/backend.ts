@@ -44,6 +44,18 @@ export interface SealedRecord {
   readonly tag: Uint8Array
 }
 
+/**
+ * A record sealed from several plaintext parts (see
+ * {@link CryptoBackend.sealParts}): the ciphertext as one chunk per part, or
+ * fewer, in order, then the tag. On the wire: `ciphertext... || tag`.
+ */
+export interface SealedParts {
+  /** Together as long as the plaintext parts. */
+  readonly ciphertext: readonly Uint8Array[]
+  /** The 16-byte Poly1305 tag. */
+  readonly tag: Uint8Array
+}
+
 /** A raw X25519 key pair (32-byte little-endian scalar and u-coordinate). */
 export interface X25519KeyPair {
   /** The 32-byte scalar. */
@@ -79,6 +91,13 @@ export interface CryptoBackend {
   sha512 (data: Uint8Array): Uint8Array
   /** ChaCha20-Poly1305 encryption; AAD defaults to empty. */
   seal (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): SealedRecord
+  /**
+   * ChaCha20-Poly1305 encryption of the concatenation of `parts` (empty AAD),
+   * without concatenating them: a framer seals a length prefix and a message
+   * where they lie, instead of copying both into one body first. The same
+   * bytes as {@link seal} of the concatenation.
+   */
+  sealParts (key: Uint8Array, nonce: Uint8Array, parts: readonly Uint8Array[]): SealedParts
   /** ChaCha20-Poly1305 decryption of `ciphertext || tag`; AAD defaults to empty. */
   open (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array
   /** `n` bytes from the platform CSPRNG. */

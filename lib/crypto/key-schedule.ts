@@ -32,11 +32,12 @@ import type { CryptoBackend, X25519KeyPair } from './backend.js'
 import { defaultBackend } from './default-backend.js'
 import { peerIdBytes } from './keys.js'
 import { zeroize } from './zero.js'
+import { SALT_LENGTH } from '../wire/header.js'
 
 /** ASCII label that starts the HKDF info of the stream key schedule. */
 export const STREAM_KEYS_LABEL = 'glueberry/2 stream keys'
-/** Length of each side's random salt in the stream header, bytes. */
-export const SALT_LENGTH = 32
+/** Length of each side's random salt in the stream header, bytes (defined with the header's layout). */
+export { SALT_LENGTH } from '../wire/header.js'
 /** Length of the HKDF output: two 32-byte keys. */
 export const STREAM_KEYS_OKM_LENGTH = 2 * KEY_LENGTH
 /** Largest length of one info field (its prefix is a uint16). */

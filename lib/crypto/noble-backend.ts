@@ -25,7 +25,7 @@ import {
   isAllZero,
   lowOrderPoint
 } from './backend.js'
-import type { CryptoBackend, SealedRecord, X25519KeyPair } from './backend.js'
+import type { CryptoBackend, SealedParts, SealedRecord, X25519KeyPair } from './backend.js'
 
 function x25519 (privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   checkLength(privateKey, X25519_LENGTH, 'X25519 private key')
@@ -64,6 +64,8 @@ function sha512 (data: Uint8Array): Uint8Array {
   return nobleSha512(data)
 }
 
+const EMPTY = new Uint8Array(0)
+
 function seal (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): SealedRecord {
   checkAead(key, nonce, plaintext, aad)
   const size = plaintext.byteLength
@@ -71,6 +73,25 @@ function seal (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: 
   const out = new Uint8Array(size + TAG_LENGTH)
   chacha20poly1305(key, nonce, aad).encrypt(plaintext, out)
   return { ciphertext: out.subarray(0, size), tag: out.subarray(size) }
+}
+
+function sealParts (key: Uint8Array, nonce: Uint8Array, parts: readonly Uint8Array[]): SealedParts {
+  checkAead(key, nonce, EMPTY, undefined)
+  // noble encrypts one contiguous buffer: gather the parts first (the copy
+  // the node backend avoids; this is the portable path).
+  let size = 0
+  for (const part of parts) {
+    checkBytes(part, 'ChaCha20-Poly1305 input')
+    size += part.byteLength
+  }
+  const plaintext = new Uint8Array(size)
+  let at = 0
+  for (const part of parts) {
+    plaintext.set(part, at)
+    at += part.byteLength
+  }
+  const { ciphertext, tag } = seal(key, nonce, plaintext)
+  return { ciphertext: [ciphertext], tag }
 }
 
 function open (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
@@ -109,6 +130,7 @@ export const nobleBackend: CryptoBackend = Object.freeze({
   hkdfSha256,
   sha512,
   seal,
+  sealParts,
   open,
   randomBytes
 })

@@ -38,10 +38,11 @@ import {
   isAllZero,
   lowOrderPoint
 } from './backend.js'
-import type { CryptoBackend, SealedRecord, X25519KeyPair } from './backend.js'
+import type { CryptoBackend, SealedParts, SealedRecord, X25519KeyPair } from './backend.js'
 
 const AEAD = 'chacha20-poly1305'
 const AEAD_OPTIONS = { authTagLength: TAG_LENGTH } as const
+const EMPTY = new Uint8Array(0)
 /** node's hkdfSync refuses info longer than this; longer info takes the HMAC path. */
 const NODE_HKDF_MAX_INFO = 1024
 
@@ -158,6 +159,20 @@ function seal (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: 
   return { ciphertext, tag: cipher.getAuthTag() }
 }
 
+function sealParts (key: Uint8Array, nonce: Uint8Array, parts: readonly Uint8Array[]): SealedParts {
+  checkAead(key, nonce, EMPTY, undefined)
+  const cipher = createCipheriv(AEAD, key, nonce, AEAD_OPTIONS)
+  // One update per part: node has no "encrypt into", so each part's
+  // ciphertext is its own buffer, and no part is ever copied into a body.
+  const ciphertext: Uint8Array[] = []
+  for (const part of parts) {
+    checkBytes(part, 'ChaCha20-Poly1305 input')
+    if (part.byteLength > 0) ciphertext.push(cipher.update(part))
+  }
+  cipher.final()
+  return { ciphertext, tag: cipher.getAuthTag() }
+}
+
 function open (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array {
   checkAead(key, nonce, sealed, aad)
   checkSealedLength(sealed)
@@ -202,6 +217,7 @@ export const nodeBackend: CryptoBackend = Object.freeze({
   hkdfSha256,
   sha512,
   seal,
+  sealParts,
   open,
   randomBytes
 })

@@ -34,7 +34,7 @@
  */
 import { ErrorCode, GlueberryError } from '../errors.js'
 import { KEY_LENGTH, NONCE_LENGTH, checkBytes, checkLength } from './backend.js'
-import type { CryptoBackend, SealedRecord } from './backend.js'
+import type { CryptoBackend, SealedParts, SealedRecord } from './backend.js'
 import { defaultBackend } from './default-backend.js'
 
 /** Records per key epoch: the key changes every 2^20 records. */
@@ -194,6 +194,20 @@ export class RecordSealer extends RecordCipher {
     this.ready()
     const sealed = this.backend.seal(this.key, this.nonce, plaintext)
     // Only a record that was produced consumes a counter value.
+    this.advance()
+    return sealed
+  }
+
+  /**
+   * Seals one record whose plaintext is the concatenation of `parts`, with
+   * the next counter value: the same record as `seal` of the concatenation,
+   * without making it (see {@link CryptoBackend.sealParts}).
+   *
+   * @throws GlueberryError as {@link seal}.
+   */
+  sealParts (parts: readonly Uint8Array[]): SealedParts {
+    this.ready()
+    const sealed = this.backend.sealParts(this.key, this.nonce, parts)
     this.advance()
     return sealed
   }

@@ -1,19 +1,28 @@
 /**
  * Turn queued messages into wire bytes for one outbound stream.
  *
- * Messages are copied into the pending batch when they are queued, so a
- * caller may reuse its buffer as soon as `send()` resolves (one copy, the same
- * one building the record needs anyway). `take()` appends everything queued
- * since the last call to an output list as ready-to-send frames.
+ * Ownership: `add()` may keep a reference to the message until the next
+ * `take()` (the record encoder seals large messages where they lie). The
+ * caller, the outbox, hands over its own private copy of every message,
+ * which it never changes, so a caller of `send()` may still reuse its buffer
+ * as soon as `send()` resolves. `take()` appends everything queued since the
+ * last call to an output list as ready-to-send frames.
  *
  * @module
  */
 import { encodingLength, encodeUint8Array } from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { framePrefix as prefix } from '../wire/index.js'
+import type { RecordSealer } from '../crypto/record-cipher.js'
+import { RecordPacker, framePrefix as prefix } from '../wire/index.js'
+
+export type { RecordSealer } from '../crypto/record-cipher.js'
+
+/** What the encoder needs of a sealer: narrow, so glueberry/testing can decorate one. */
+export type EncoderSealer = Pick<RecordSealer, 'seal' | 'sealParts' | 'destroy'>
+export type { SealedRecord } from '../crypto/backend.js'
 
 export interface FrameEncoder {
-  /** Queues one message; copies it. */
+  /** Queues one message; it must not change until the next `take()`. */
   add (message: Uint8Array): void
   /** Appends the frames for everything queued so far to `out`; returns the number of frames. */
   take (out: Uint8ArrayList): number
@@ -22,18 +31,6 @@ export interface FrameEncoder {
   /** Their payload bytes. */
   readonly pendingBytes: number
   /** Drops what is queued and destroys key material. */
-  destroy (): void
-}
-
-/** Sealed record as two chunks (ciphertext, tag) so the framer never concatenates them. */
-export interface SealedRecord {
-  ciphertext: Uint8Array
-  tag: Uint8Array
-}
-
-/** The crypto side of an encrypted outbound stream. */
-export interface RecordSealer {
-  seal (body: Uint8Array): SealedRecord
   destroy (): void
 }
 
@@ -78,20 +75,34 @@ export class PlainFrameEncoder implements FrameEncoder {
 const MIN_BODY_CAPACITY = 1024
 
 /**
- * Encrypted stream: messages queued in the same tick are packed into record
- * bodies of at most `target` bytes (a message larger than that travels alone),
- * and each body becomes one sealed record frame.
+ * Messages from this size up are sealed where they lie (one more cipher
+ * update) instead of being copied into the record body. Below it the copy
+ * is cheaper than an update call and its output buffer (paths bench).
+ */
+export const SEAL_IN_PLACE_MIN = 4 * 1024
+
+/**
+ * Encrypted stream: messages queued in the same tick are packed into records
+ * of at most `target` body bytes by the {@link RecordPacker} rule (a message
+ * larger than that travels alone), and each record becomes one sealed frame.
  *
- * A body is sealed as soon as it is full, so one body buffer serves every
- * record of the stream: it grows to the size the traffic needs (at most
- * `target`) once, and is zeroed, not dropped, after each seal.
+ * A record's plaintext is sealed in parts, without being assembled: small
+ * messages and every length prefix are copied into one reused body buffer,
+ * and messages of {@link SEAL_IN_PLACE_MIN} bytes and more are sealed where
+ * they lie, between the body's pieces. The body holds message plaintext,
+ * which is no secret of ours (the application and the outbox hold the same
+ * bytes), so it is not wiped after each record; keys are the sealer's.
  */
 export class RecordFrameEncoder implements FrameEncoder {
-  /** Sealed frames not yet taken: prefix, ciphertext, tag, ... */
+  /** Sealed frames not yet taken: prefix, ciphertext..., tag, ... */
   private sealed: Uint8Array[] = []
   private records = 0
   private body: Uint8Array
   private used = 0
+  /** Messages sealed in place in the open record, and the body offset each one follows. */
+  private inPlace: Uint8Array[] = []
+  private cuts: number[] = []
+  private readonly packer: RecordPacker
   private count = 0
   private bytes = 0
 
@@ -99,7 +110,8 @@ export class RecordFrameEncoder implements FrameEncoder {
    * @param sealer Read at every seal, so glueberry/testing can swap in a
    *   decorator (tampering, a broken sealer) without a test branch here.
    */
-  constructor (public sealer: RecordSealer, private readonly target: number) {
+  constructor (public sealer: EncoderSealer, target: number) {
+    this.packer = new RecordPacker(target)
     this.body = new Uint8Array(Math.min(target, MIN_BODY_CAPACITY))
   }
 
@@ -113,27 +125,27 @@ export class RecordFrameEncoder implements FrameEncoder {
 
   add (message: Uint8Array): void {
     const size = message.byteLength
-    const need = encodingLength(size) + size
+    const prefixLength = encodingLength(size)
     this.count++
     this.bytes += size
-    if (need > this.target) {
-      this.sealBody()
-      const alone = new Uint8Array(need)
-      encodeUint8Array(size, alone, 0)
-      alone.set(message, need - size)
-      this.seal(alone)
-      alone.fill(0)
-      return
-    }
-    if (this.used + need > this.target) this.sealBody()
+    if (this.packer.place(prefixLength + size)) this.sealRecord()
+    const inPlace = size >= SEAL_IN_PLACE_MIN
+    const need = inPlace ? prefixLength : prefixLength + size
     if (this.used + need > this.body.byteLength) this.grow(this.used + need)
     encodeUint8Array(size, this.body, this.used)
-    this.body.set(message, this.used + need - size)
-    this.used += need
+    this.used += prefixLength
+    if (inPlace) {
+      this.inPlace.push(message)
+      this.cuts.push(this.used)
+    } else {
+      this.body.set(message, this.used)
+      this.used += size
+    }
   }
 
   take (out: Uint8ArrayList): number {
-    this.sealBody()
+    this.sealRecord()
+    this.packer.reset()
     const records = this.records
     if (this.sealed.length > 0) out.appendAll(this.sealed)
     this.sealed = []
@@ -146,6 +158,9 @@ export class RecordFrameEncoder implements FrameEncoder {
   destroy (): void {
     this.body.fill(0)
     this.used = 0
+    this.inPlace = []
+    this.cuts = []
+    this.packer.reset()
     this.sealed = []
     this.records = 0
     this.count = 0
@@ -153,25 +168,44 @@ export class RecordFrameEncoder implements FrameEncoder {
     this.sealer.destroy()
   }
 
-  /** Seals the body so far, if any, and zeroes it (it is plaintext) for reuse. */
-  private sealBody (): void {
+  /** Seals the open record, if any: body pieces and in-place messages, in order. */
+  private sealRecord (): void {
     if (this.used === 0) return
-    const plaintext = this.body.subarray(0, this.used)
-    this.seal(plaintext)
-    plaintext.fill(0)
+    if (this.inPlace.length === 0) {
+      // One piece: the plain seal, no parts list (small messages, the common case).
+      const { ciphertext, tag } = this.sealer.seal(this.body.subarray(0, this.used))
+      this.used = 0
+      this.framed(ciphertext.byteLength, tag, ciphertext)
+      return
+    }
+    const parts: Uint8Array[] = []
+    let from = 0
+    for (let i = 0; i < this.inPlace.length; i++) {
+      const cut = this.cuts[i] as number
+      if (cut > from) parts.push(this.body.subarray(from, cut))
+      parts.push(this.inPlace[i] as Uint8Array)
+      from = cut
+    }
+    if (this.used > from) parts.push(this.body.subarray(from, this.used))
+    this.inPlace = []
+    this.cuts = []
+    let length = 0
+    for (const part of parts) length += part.byteLength
+    const { ciphertext, tag } = this.sealer.sealParts(parts)
     this.used = 0
+    this.framed(length, tag, ...ciphertext)
   }
 
-  private seal (body: Uint8Array): void {
-    const { ciphertext, tag } = this.sealer.seal(body)
-    this.sealed.push(prefix(ciphertext.byteLength + tag.byteLength), ciphertext, tag)
+  /** Queues one sealed record as a frame: length prefix, ciphertext chunks, tag. */
+  private framed (length: number, tag: Uint8Array, ...ciphertext: Uint8Array[]): void {
+    this.sealed.push(prefix(length + tag.byteLength), ...ciphertext, tag)
     this.records++
   }
 
   private grow (need: number): void {
-    const grown = new Uint8Array(Math.min(this.target, Math.max(this.body.byteLength * 2, need)))
+    // The body holds small messages and prefixes of at most one record.
+    const grown = new Uint8Array(Math.max(this.body.byteLength * 2, need))
     grown.set(this.body.subarray(0, this.used))
-    this.body.fill(0)
     this.body = grown
   }
 }

@@ -20,6 +20,8 @@
  */
 import { ErrorCode, GlueberryError, UndeliveredError } from '../errors.js'
 import type { UndeliveredReason } from '../errors.js'
+import type { ByteBudget } from './byte-budget.js'
+import { pooledCopy, recycle } from './copy-pool.js'
 import type { FrameEncoder } from './frame-encoders.js'
 import { OutboundChannel } from './outbound-channel.js'
 import type { ChannelSource, OpenedStream } from './outbound-channel.js'
@@ -55,6 +57,8 @@ export interface OutboxOptions {
   low: number
   highBytes: number
   gate?: GateObserver
+  /** The node-wide bound on bytes held (flow.totalBytes): taken on accept, given back on release. */
+  budget?: ByteBudget
   /** True when a transport can be opened now (connected, and prepared for encrypted streams). */
   canOpen: () => boolean
   /** Opens the libp2p stream; `firstSeq` goes in our header. */
@@ -161,13 +165,23 @@ export class Outbox implements ChannelSource {
         `message of ${data.byteLength} bytes exceeds the maxMessageSize ${this.remoteLimit} of peer ${this.options.peer}`,
         { peer: this.options.peer, stream: this.options.name })
     }
+    // Throws Backpressure when the node holds flow.totalBytes already: refused, not queued.
+    this.options.budget?.take(data.byteLength, this.options.peer, this.options.name)
     const entry: Entry = { data: this.copy(data) }
     let delivered: Promise<void> | undefined
     if (awaitDelivery) {
       delivered = new Promise<void>((resolve, reject) => { entry.waiter = { resolve, reject } })
     }
     const waiting = this.gate.submit(entry, signal)
-    if (waiting !== undefined) await waiting
+    if (waiting !== undefined) {
+      try {
+        await waiting
+      } catch (err) {
+        // Never admitted (aborted, or refused while waiting): its bytes go back.
+        this.options.budget?.give(data.byteLength)
+        throw err
+      }
+    }
     if (delivered !== undefined) await delivered
   }
 
@@ -297,6 +311,7 @@ export class Outbox implements ChannelSource {
       const removed = this.entries.splice(i, end - i)
       for (const entry of removed) {
         this.bytes -= entry.data.byteLength
+        this.options.budget?.give(entry.data.byteLength)
         entry.waiter?.reject(error)
       }
       this.sent = Math.min(this.sent, i - this.head)
@@ -395,11 +410,15 @@ export class Outbox implements ChannelSource {
 
   private release (count: number, settle: (entry: Entry) => void): void {
     const end = this.head + count
+    const before = this.bytes
     for (let i = this.head; i < end; i++) {
       const entry = this.entries[i] as Entry
       this.bytes -= entry.data.byteLength
+      // Large copies have their own buffer (see copy()); nothing else refers to it now.
+      if (entry.data.byteLength > SLAB_MESSAGE_MAX) recycle(entry.data)
       if (entry.waiter !== undefined) settle(entry)
     }
+    this.options.budget?.give(before - this.bytes)
     this.head = end
     this.base += count
     this.transmitted = Math.max(0, this.transmitted - count)
@@ -433,7 +452,7 @@ export class Outbox implements ChannelSource {
   /** A private copy of `data`: the caller may reuse its buffer once send() resolves. */
   private copy (data: Uint8Array): Uint8Array {
     const size = data.byteLength
-    if (size > SLAB_MESSAGE_MAX) return data.slice()
+    if (size > SLAB_MESSAGE_MAX) return pooledCopy(data)
     if (this.slab === undefined || this.slabUsed + size > this.slab.byteLength) {
       if (this.slab !== undefined) this.slabSize = Math.min(SLAB_SIZE, this.slabSize * 2)
       this.slab = new Uint8Array(Math.max(this.slabSize, size))

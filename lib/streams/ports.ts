@@ -5,7 +5,9 @@
  *
  * @module
  */
-import type { RecordSealer } from './frame-encoders.js'
+import type { RecordOpener, RecordSealer } from '../crypto/record-cipher.js'
+
+export type { RecordOpener } from '../crypto/record-cipher.js'
 
 /** Identity of the two ends of one stream, bound into its keys. */
 export interface StreamContext {
@@ -13,12 +15,6 @@ export interface StreamContext {
   protocolId: string
   /** Remote peer id (string form). */
   peer: string
-}
-
-/** Opens one sealed record; throws DecryptionFailed and still consumes the record's counter. */
-export interface RecordOpener {
-  open (record: Uint8Array): Uint8Array
-  destroy (): void
 }
 
 /** What a stream header says besides keys: who sent it and where its sequence stands. */

@@ -13,6 +13,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { ErrorCode, GlueberryError } from '../errors.js'
 import { withLocation } from './locate.js'
 import { createMessage } from '../flow.js'
+import type { ByteBudget } from './byte-budget.js'
 import type { FlowHandle } from '../flow.js'
 import type { IncomingMessage } from '../types.js'
 import { HANDSHAKE_STREAM } from '../types.js'
@@ -71,6 +72,8 @@ export interface StreamManagerOptions {
   high: number
   low: number
   highBytes: number
+  /** perf (issue 13): the node-wide bound on unacknowledged bytes (flow.totalBytes), see byte-budget.ts. */
+  budget?: ByteBudget
   maxHeldStreamsPerPeer: number
   maxOutboundStreams: number
   /** Bounds the wait for the remote's stream header and for its phase 1. */
@@ -615,6 +618,8 @@ export class StreamManager {
       high: this.options.high,
       low: this.options.low,
       highBytes: this.options.highBytes,
+      // perf (issue 13): application streams count against the node-wide budget; the handshake stream never waits on it.
+      budget: reliable ? this.options.budget : undefined,
       gate: {
         engaged: () => this.options.onBackpressure?.(name, 'engaged'),
         waited: (seconds) => this.options.onBackpressure?.(name, 'waited', seconds)

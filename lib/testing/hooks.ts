@@ -11,7 +11,7 @@ import type { GlueberryNode } from '../api.js'
 import { internalsOf } from '../internals.js'
 import type { NodeInternals } from '../internals.js'
 import { RecordFrameEncoder } from '../streams/frame-encoders.js'
-import type { RecordSealer } from '../streams/frame-encoders.js'
+import type { EncoderSealer } from '../streams/frame-encoders.js'
 
 /** The live secrets, so a test can check they are zeroed: never use outside tests. */
 export interface KeyMaterial {
@@ -48,15 +48,23 @@ function recordEncoder (node: GlueberryNode, peer: string, stream: string): Reco
 }
 
 /** A sealer that flips one tag bit in each of its next `count` records, as an attacker on the wire would. */
-function tampering (inner: RecordSealer, count: number): RecordSealer {
+function tampering (inner: EncoderSealer, count: number): EncoderSealer {
   let left = count
+  const flip = (tag: Uint8Array): void => {
+    if (left > 0) {
+      left--
+      tag[0] ^= 0x01
+    }
+  }
   return {
     seal (body) {
       const record = inner.seal(body)
-      if (left > 0) {
-        left--
-        record.tag[0] ^= 0x01
-      }
+      flip(record.tag)
+      return record
+    },
+    sealParts (parts) {
+      const record = inner.sealParts(parts)
+      flip(record.tag)
       return record
     },
     destroy () { inner.destroy() }

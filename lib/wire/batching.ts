@@ -22,24 +22,61 @@ export interface RecordBatch {
 }
 
 /**
- * Cuts `messages` into records, in order: each record takes messages while
- * its encoded body stays within `targetBytes`; a message whose encoding alone
- * is larger travels alone in its own record.
+ * The packing rule, one message at a time, for a writer that seals records
+ * as messages arrive ({@link planRecords} is the same rule over a list): a
+ * record takes messages while its encoded body stays within `targetBytes`;
+ * a message whose encoding alone is larger travels alone in its own record.
+ */
+export class RecordPacker {
+  #used = 0
+
+  /**
+   * @throws {GlueberryError} InvalidConfig unless `targetBytes` is an integer in 1..2^32 - 1.
+   */
+  constructor (readonly targetBytes: number = RECORD_TARGET_BYTES) {
+    checkLimit('targetBytes', targetBytes, 1)
+  }
+
+  /** Body bytes of the record being packed (0: none open). */
+  get bodyLength (): number {
+    return this.#used
+  }
+
+  /**
+   * Places the next message, whose encoding (`varint(length) || bytes`)
+   * takes `need` bytes. Returns true when the record being packed must be
+   * closed first (the message starts the next one), false when the message
+   * joins it.
+   */
+  place (need: number): boolean {
+    const closeFirst = this.#used > 0 && this.#used + need > this.targetBytes
+    if (closeFirst) this.#used = 0
+    this.#used += need
+    return closeFirst
+  }
+
+  /** The record being packed was closed without a next message: the next one starts empty. */
+  reset (): void {
+    this.#used = 0
+  }
+}
+
+/**
+ * Cuts `messages` into records, in order, by the {@link RecordPacker} rule.
  */
 export function planRecords (messages: readonly Uint8Array[], targetBytes: number = RECORD_TARGET_BYTES): RecordBatch[] {
-  checkLimit('targetBytes', targetBytes, 1)
+  const packer = new RecordPacker(targetBytes)
   const batches: RecordBatch[] = []
   let current: Uint8Array[] = []
   let used = 0
   for (const message of messages) {
     const need = varintLength(message.byteLength) + message.byteLength
-    if (current.length > 0 && used + need > targetBytes) {
+    if (packer.place(need)) {
       batches.push({ messages: current, bodyLength: used })
       current = []
-      used = 0
     }
     current.push(message)
-    used += need
+    used = packer.bodyLength
   }
   if (current.length > 0) batches.push({ messages: current, bodyLength: used })
   return batches

@@ -19,6 +19,6 @@ export { ACK_TYPE, ACK_BODY_LENGTH, ACK_FRAME_LIMIT, encodeAckBody, decodeAckBod
 export type { StreamHeader, StreamHeaderFields } from './header.js'
 export { encodeRecordBody, recordBodyLength, splitRecordBody } from './record.js'
 export {
-  RECORD_TARGET_BYTES, AEAD_TAG_LENGTH, planRecords, encodeRecordBodies, maxRecordFrameLength
+  RECORD_TARGET_BYTES, AEAD_TAG_LENGTH, RecordPacker, planRecords, encodeRecordBodies, maxRecordFrameLength
 } from './batching.js'
 export type { RecordBatch } from './batching.js'

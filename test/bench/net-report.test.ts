@@ -25,7 +25,8 @@ const MiB = 1024 * KiB
 const MBPS: Readonly<Record<Contender, readonly number[]>> = {
   tcp: [40, 500, 1500, 2000, 2200],
   libp2p: [2, 30, 300, 500, 600],
-  glueberry: [25, 200, 280, 420, 480]
+  glueberry: [25, 200, 280, 420, 480],
+  'secret-stream': [20, 150, 700, 800, 850]
 }
 
 function throughputCells (): ThroughputCell[] {
@@ -38,15 +39,15 @@ function throughputCells (): ThroughputCell[] {
 }
 
 function rttCells (): RttCell[] {
-  const base: Record<Contender, number> = { tcp: 40, libp2p: 120, glueberry: 140 }
+  const base: Record<Contender, number> = { tcp: 40, libp2p: 120, glueberry: 140, 'secret-stream': 50 }
   return PLACEMENTS.flatMap((placement) => CONTENDERS.map((contender) => {
     const us = base[contender] + (placement === '2-proc' ? 20 : 0)
     return { contender, placement, pings: 2000, medianUs: [us + 5, us, us - 5, us + 1], p99Us: [3 * us, 4 * us] }
   }))
 }
 
-const CONNECT_MS: Record<Contender, number> = { tcp: 0.3, libp2p: 6, glueberry: 11 }
-const HEAP_KIB: Record<Contender, number> = { tcp: 2, libp2p: 60, glueberry: 75 }
+const CONNECT_MS: Record<Contender, number> = { tcp: 0.3, libp2p: 6, glueberry: 11, 'secret-stream': 1 }
+const HEAP_KIB: Record<Contender, number> = { tcp: 2, libp2p: 60, glueberry: 75, 'secret-stream': 3 }
 
 function fixture (): NetBenchResult {
   return {
@@ -383,7 +384,7 @@ describe('latest.svg', () => {
       }
       // 64 B -> 1 KiB and 1 KiB -> 16 KiB are both 16x: equal steps on a log axis.
       expect(points[1][0] - points[0][0]).toBeCloseTo(points[2][0] - points[1][0], 0)
-      expect(name).toMatch(/^(tcp|libp2p|glueberry) (in-proc|2-proc)$/)
+      expect(name).toMatch(/^(tcp|libp2p|glueberry|secret-stream) (in-proc|2-proc)$/)
     }
     const x = logScale([1, 1000], [0, 300])
     expect([x(1), x(10), x(100), x(1000)]).toEqual([0, 100, 200, 300])

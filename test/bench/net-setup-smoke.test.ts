@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { runConnect } from '../../bench/net/connect.js'
 import { runMemory } from '../../bench/net/memory.js'
-import { CONTENDERS } from '../../bench/net/types.js'
+import { SESSION_CONTENDERS } from '../../bench/net/types.js'
 
 const options = { quick: true, log: () => {} }
 
@@ -16,7 +16,7 @@ const positiveFinite = (values: readonly number[]): boolean => values.every((v) 
 describe('network setup benchmarks', () => {
   it('runConnect times every contender', async () => {
     const cells = await runConnect(options, { samples: 5, reps: 1, warmup: 1 })
-    expect(cells.map((c) => c.contender)).toEqual([...CONTENDERS])
+    expect(cells.map((c) => c.contender)).toEqual([...SESSION_CONTENDERS])
     for (const cell of cells) {
       expect(cell.samples).toBe(5)
       expect(cell.what.length).toBeGreaterThan(0)
@@ -30,7 +30,7 @@ describe('network setup benchmarks', () => {
 
   it('runMemory measures every contender in a child process', async () => {
     const cells = await runMemory(options, { peers: 10, warmupPeers: 2, reps: 1 })
-    expect(cells.map((c) => c.contender)).toEqual([...CONTENDERS])
+    expect(cells.map((c) => c.contender)).toEqual([...SESSION_CONTENDERS])
     for (const cell of cells) {
       expect(cell.peers).toBe(10)
       expect(cell.what.length).toBeGreaterThan(0)

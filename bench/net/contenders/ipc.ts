@@ -15,9 +15,11 @@ export type ChildRequest =
   /** Reply once the listener has received `messages` messages of `bytes` bytes in all (cumulative). */
   | { readonly id: number, readonly op: 'expect', readonly listener: number, readonly messages: number, readonly bytes: number, readonly timeoutMs: number }
   | { readonly id: number, readonly op: 'close', readonly listener: number }
+  /** Reply with the child's CPU time so far (user + system, microseconds): the receiver's CPU per MB. */
+  | { readonly id: number, readonly op: 'cpu' }
 
 export type ChildReply =
-  | { readonly id: number, readonly ok: true, readonly listener?: number, readonly address?: PeerAddress }
+  | { readonly id: number, readonly ok: true, readonly listener?: number, readonly address?: PeerAddress, readonly cpuUs?: number }
   | { readonly id: number, readonly ok: false, readonly error: string }
 
 /** The child's first message: it has loaded and is listening for requests. */
@@ -45,6 +47,8 @@ export function isChildRequest (value: unknown): value is ChildRequest {
         typeof value.bytes === 'number' && typeof value.timeoutMs === 'number'
     case 'close':
       return typeof value.listener === 'number'
+    case 'cpu':
+      return true
     default:
       return false
   }

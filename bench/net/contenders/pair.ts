@@ -20,6 +20,12 @@ export interface Pair {
    * after `timeoutMs`, on a mismatch, or if the receiving end broke.
    */
   expect: (messages: number, bytes: number, timeoutMs: number) => Promise<void>
+  /**
+   * CPU time (user + system, microseconds) used so far by the receiving end's
+   * process: the child's in 2-proc; undefined in-proc, where both ends share
+   * this process and only their sum can be measured.
+   */
+  receiverCpuUs?: () => Promise<number>
   /** Stops the sender, then the listener. */
   close: () => Promise<void>
 }
@@ -39,6 +45,7 @@ export async function openPair (contender: Contender, placement: Placement, role
       placement,
       sender,
       expect: listener.expect,
+      receiverCpuUs: async () => await remote.cpuUs(),
       close: async () => {
         await sender.close()
         await listener.close()

@@ -84,6 +84,13 @@ export class RemotePeer {
     return peer
   }
 
+  /** The child's CPU time so far (user + system), microseconds. */
+  async cpuUs (): Promise<number> {
+    const reply = await this.request({ op: 'cpu' }, REQUEST_MS)
+    if (reply.cpuUs === undefined) throw new Error('peer child: cpu reply without a figure')
+    return reply.cpuUs
+  }
+
   async listen (contender: Contender, role: Role): Promise<RemoteListener> {
     const reply = await this.request({ op: 'listen', contender, role }, REQUEST_MS)
     const { listener, address } = reply
