@@ -24,16 +24,6 @@ export default tseslint.config(
     ]
   },
 
-  // TEMPORARY: owned by perf this session (issue 13 rewrites them). Remove this block
-  // once that branch lands.
-  {
-    ignores: [
-      'lib/crypto/**', 'lib/wire/!(stream-name|bytes).ts', 'lib/streams/frame-encoders.ts',
-      'lib/streams/outbox.ts',
-      // bench/browser is linted; the rest of bench/ is perf's.
-      'bench/**/*', '!bench/browser/**'
-    ]
-  },
 
   // Every file: ESLint's recommended JavaScript rules.
   js.configs.recommended,

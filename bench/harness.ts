@@ -82,7 +82,7 @@ export function prepare (run: (n: number) => void, timing: Timing, repMs: number
 function rep (cell: Cell): void {
   let ops = 0
   const start = performance.now()
-  let elapsed = 0
+  let elapsed: number
   do {
     cell.run(cell.batch)
     ops += cell.batch

@@ -40,7 +40,7 @@ function packer (size: number, reuse: boolean): (n: number) => void {
         body.set(message, used + need - size)
         used += need
       }
-      sink ^= body[used - 1] as number
+      sink ^= body[used - 1]
       body.subarray(0, used).fill(0)
     }
     if (sink === -1) console.log(sink)
@@ -76,7 +76,7 @@ for (const size of sizes) {
   plan.push({ what: 'noble seal output', size })
 }
 const medians = measureAll(cells, timing)
-const rows: Row[] = plan.map((p, i) => ({ ...p, fresh: medians[2 * i] as number, pooled: medians[2 * i + 1] as number }))
+const rows: Row[] = plan.map((p, i) => ({ ...p, fresh: medians[2 * i], pooled: medians[2 * i + 1] }))
 
 const md = [
   '# Buffer pooling: measured, not assumed',

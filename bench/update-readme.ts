@@ -67,13 +67,13 @@ export async function updateReadme (options: UpdateReadmeOptions): Promise<Updat
   try {
     json = await readFile(jsonFile, 'utf8')
   } catch (err) {
-    throw new Error(`cannot read ${jsonFile} (run \`npm run bench\` first): ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`cannot read ${jsonFile} (run \`npm run bench\` first): ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
   let doc: LatestDocument
   try {
     doc = parseLatest(json)
   } catch (err) {
-    throw new Error(`${jsonFile}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`${jsonFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
   const svg = join(options.results, 'latest.svg')
   const section = renderReadmeSection(doc, {
@@ -85,7 +85,7 @@ export async function updateReadme (options: UpdateReadmeOptions): Promise<Updat
   try {
     after = replaceBetweenMarkers(before, section)
   } catch (err) {
-    throw new Error(`${options.readme}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`${options.readme}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
   if (after !== before) await writeFile(options.readme, after)
   return { changed: after !== before, quick: doc.run.quick }

@@ -172,8 +172,10 @@ async function main (): Promise<void> {
   const contender = process.argv[2] as SessionContender
   const send = process.send?.bind(process)
   if (send === undefined) throw new Error('memory-child runs under bench/net/memory.ts (it needs an IPC channel)')
-  const collect = globalThis.gc
-  if (collect === undefined) throw new Error('memory-child needs --expose-gc')
+  const gc = globalThis.gc
+  if (gc === undefined) throw new Error('memory-child needs --expose-gc')
+  // gc() without options is synchronous; the typings also cover its async form.
+  const collect = (): void => { void gc() }
   const start = LISTENERS[contender]
   if (start === undefined) throw new Error(`unknown contender ${String(contender)}`)
   const reply = (message: ChildReply): void => { send(message) }
@@ -195,7 +197,7 @@ async function main (): Promise<void> {
   })
   // The parent went away (crashed or killed): nothing is left to measure for.
   process.on('disconnect', () => {
-    listener.stop().finally(() => { process.exit(0) })
+    void listener.stop().finally(() => { process.exit(0) })
   })
   reply({ type: 'ready', address: listener.address })
 }

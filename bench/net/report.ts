@@ -106,7 +106,7 @@ export function parseLatest (text: string): LatestDocument {
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw new Error(`not JSON: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`not JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
   if (typeof value !== 'object' || value === null) throw new Error('not a latest.json document: not an object')
   const record = value as Record<string, unknown>

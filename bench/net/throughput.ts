@@ -207,7 +207,7 @@ async function main (): Promise<void> {
   // `--contenders a,b --placements 2-proc --sizes 65536,1048576 --reps 3`: a narrow look while profiling.
   const list = (flag: string): string[] | undefined => {
     const i = argv.indexOf(flag)
-    return i < 0 || argv[i + 1] === undefined ? undefined : (argv[i + 1] as string).split(',')
+    return i < 0 || argv[i + 1] === undefined ? undefined : (argv[i + 1]).split(',')
   }
   const reps = list('--reps')
   const started = performance.now()

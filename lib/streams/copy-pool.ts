@@ -30,10 +30,10 @@ export function pooledCopy (data: Uint8Array): Uint8Array {
   const size = data.byteLength
   let buffer: ArrayBuffer | undefined
   for (let i = free.length - 1; i >= 0; i--) {
-    const candidate = free[i] as ArrayBuffer
+    const candidate = free[i]
     if (candidate.byteLength >= size && size >= candidate.byteLength * MIN_FILL) {
       buffer = candidate
-      free[i] = free[free.length - 1] as ArrayBuffer
+      free[i] = free[free.length - 1]
       free.pop()
       held -= candidate.byteLength
       break

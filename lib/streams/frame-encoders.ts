@@ -181,9 +181,9 @@ export class RecordFrameEncoder implements FrameEncoder {
     const parts: Uint8Array[] = []
     let from = 0
     for (let i = 0; i < this.inPlace.length; i++) {
-      const cut = this.cuts[i] as number
+      const cut = this.cuts[i]
       if (cut > from) parts.push(this.body.subarray(from, cut))
-      parts.push(this.inPlace[i] as Uint8Array)
+      parts.push(this.inPlace[i])
       from = cut
     }
     if (this.used > from) parts.push(this.body.subarray(from, this.used))

@@ -205,7 +205,8 @@ export class Outbox implements ChannelSource {
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         this.drained = this.drained.filter(d => d !== done)
-        reject(signal.reason)
+        const reason: unknown = signal.reason
+        reject(reason)
       }
       const done = (): void => { signal.removeEventListener('abort', onAbort); resolve() }
       if (signal.aborted) { onAbort(); return }
@@ -252,7 +253,7 @@ export class Outbox implements ChannelSource {
     if (channel !== this.channel) return 0
     const from = this.head + this.transmitted
     const to = this.entries.length
-    for (let i = from; i < to; i++) encoder.add((this.entries[i] as Entry).data)
+    for (let i = from; i < to; i++) encoder.add((this.entries[i]).data)
     this.transmitted = to - this.head
     if (this.transmitted > this.sent) this.sent = this.transmitted
     return to - from
@@ -301,9 +302,9 @@ export class Outbox implements ChannelSource {
     if (limit === undefined || this.bytes <= limit) return
     let i = this.head
     while (i < this.entries.length) {
-      if ((this.entries[i] as Entry).data.byteLength <= limit) { i++; continue }
+      if ((this.entries[i]).data.byteLength <= limit) { i++; continue }
       let end = i
-      while (end < this.entries.length && (this.entries[end] as Entry).data.byteLength > limit) end++
+      while (end < this.entries.length && (this.entries[end]).data.byteLength > limit) end++
       const firstSeq = this.base + (i - this.head)
       const error = new UndeliveredError({
         peer: this.options.peer, stream: this.options.name, count: end - i, firstSeq, lastSeq: firstSeq + end - i - 1, reason: 'too-large'
@@ -412,7 +413,7 @@ export class Outbox implements ChannelSource {
     const end = this.head + count
     const before = this.bytes
     for (let i = this.head; i < end; i++) {
-      const entry = this.entries[i] as Entry
+      const entry = this.entries[i]
       this.bytes -= entry.data.byteLength
       // Large copies have their own buffer (see copy()); nothing else refers to it now.
       if (entry.data.byteLength > SLAB_MESSAGE_MAX) recycle(entry.data)

@@ -41,7 +41,8 @@ export function encodeRecordBody (messages: readonly Uint8Array[]): Uint8Array {
   }
   const body = new Uint8Array(total)
   let offset = 0
-  for (const message of messages) {
+  // Array.isArray above narrowed the readonly array to any[]: restore its type.
+  for (const message of messages as readonly Uint8Array[]) {
     offset += writeVarint(message.byteLength, body, offset)
     body.set(message, offset)
     offset += message.byteLength

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals'
 import { filter } from 'rxjs'
 import { ErrorCode, GlueberryError, flowOf } from '../../lib/index.js'
 import type { FlowHandle, IncomingMessage } from '../../lib/index.js'
@@ -31,7 +32,7 @@ describe('flow.totalBytes with real nodes', () => {
     const received: number[] = []
     let paused: FlowHandle | undefined
     b.messages$.pipe(filter((m) => m.stream === 'bulk')).subscribe((m: IncomingMessage) => {
-      received.push(m.data[0] as number)
+      received.push(m.data[0])
       if (paused === undefined) {
         paused = flowOf(m)
         paused?.pause()

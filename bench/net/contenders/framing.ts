@@ -88,7 +88,7 @@ export function messageSplitter (onMessage: OnMessage, options: SplitterOptions)
     let i = 0
     while (i < buf.byteLength) {
       if (remaining < 0) {
-        const byte = buf[i++] as number
+        const byte = buf[i++]
         length += (byte & 0x7f) * 2 ** shift
         shift += 7
         if ((byte & 0x80) !== 0) {
@@ -122,7 +122,7 @@ export function messageSplitter (onMessage: OnMessage, options: SplitterOptions)
 
 /** One piece as is, several joined. */
 export function joinPieces (pieces: readonly Uint8Array[], length: number): Uint8Array {
-  if (pieces.length === 1) return pieces[0] as Uint8Array
+  if (pieces.length === 1) return pieces[0]
   const out = new Uint8Array(length)
   let at = 0
   for (const piece of pieces) {
